@@ -1,0 +1,87 @@
+"""Settings of the connector: environment variables ``ONEC_BRIDGE_*`` and an optional ``.env``.
+
+Secrets are ``SecretStr`` so they never print. ``check_safe_to_serve`` refuses unsafe
+production defaults (empty tokens on a non-loopback bind).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONEC_BRIDGE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///onec_bridge.db", description="SQLAlchemy URL of the store")
+
+    onec_url: str = Field(default="http://127.0.0.1:8801/crm", description="1C infobase URL (without /odata)")
+    onec_user: str = "Интегратор"
+    onec_password: SecretStr = SecretStr("")
+    onec_timezone: str = Field(
+        default="Europe/Moscow", description="time zone of the 1C base's naive datetimes"
+    )
+    onec_page_size: int = Field(default=1000, ge=1, le=100_000)
+    onec_max_concurrency: int = Field(default=2, ge=1, le=64)
+    onec_rate_limit: float = Field(default=50.0, gt=0, description="max requests per second to 1C")
+    onec_timeout: float = Field(default=30.0, gt=0)
+    onec_deadline: float = Field(default=120.0, gt=0, description="overall retry deadline per call, s")
+    onec_exchange_node: str = Field(default="", description="code of the exchange-plan node (change feed)")
+
+    timezone: str = Field(default="Europe/Moscow", description="the company's day boundary for labour")
+    mappings_dir: Path = Path("mappings")
+
+    tracker_kind: Literal["bitcop"] = "bitcop"
+    tracker_url: str = "http://127.0.0.1:8802/api/v1"
+    tracker_api_key: SecretStr = SecretStr("")
+    tracker_feed_token: SecretStr = SecretStr("")
+
+    webhook_secret: SecretStr = SecretStr("")
+    admin_token: SecretStr = SecretStr("")
+
+    labour_lookback_days: int = Field(default=14, ge=1, le=366)
+    closed_period_policy: Literal["park", "adjust"] = "park"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("onec_timezone", "timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Moscow") from exc
+        return value
+
+    @field_validator("onec_url", "tracker_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL; example: http://127.0.0.1:8801/crm")
+        return value.rstrip("/")
+
+
+class UnsafeSettings(ValueError):
+    """Settings that must not be used for serving beyond loopback."""
+
+
+def check_safe_to_serve(settings: Settings, host: str) -> None:
+    """Refuse empty admin/webhook/feed secrets when listening beyond loopback."""
+    if host in LOOPBACK_HOSTS:
+        return
+    for name in ("admin_token", "webhook_secret", "tracker_feed_token"):
+        secret: SecretStr = getattr(settings, name)
+        if not secret.get_secret_value():
+            raise UnsafeSettings(
+                f"ONEC_BRIDGE_{name.upper()} is empty while serving on {host}: "
+                "set it to a long random value, or bind to 127.0.0.1"
+            )
+    if settings.admin_token.get_secret_value() == settings.tracker_feed_token.get_secret_value():
+        raise UnsafeSettings(
+            "ONEC_BRIDGE_ADMIN_TOKEN and ONEC_BRIDGE_TRACKER_FEED_TOKEN are equal: use distinct tokens"
+        )
