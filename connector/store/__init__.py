@@ -1,0 +1,2 @@
+"""The connector's state store: models (``models``), repository functions (``links``, ``queues``,
+``history``), engines (``db``) and the packaged Alembic migrations (``migrate``)."""
