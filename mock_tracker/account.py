@@ -1,0 +1,240 @@
+"""The account's behaviour: importing the feed, recording work, simulating days.
+
+One :class:`Account` owns the state behind a lock; every change is persisted when ``--db``
+is given. Reports (``reports.py``) read the state under the same lock.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mock_tracker.days import day_range
+from mock_tracker.feed import FeedTask
+from mock_tracker.model import AccountState, Employee, Entry, Task
+from mock_tracker.persist import SnapshotStore
+from mock_tracker.simulate import simulate_day
+
+MAX_ENTRY = timedelta(hours=24)
+MAX_SIMULATED_DAYS = 366
+
+# People the account has that 1C does not know (contractors); the last one has left.
+_OUTSIDERS = [
+    ("Дарья", "Смирнова", "d.smirnova@outsource.example"),
+    ("Олег", "Кузнецов", "o.kuznetsov@outsource.example"),
+    ("Анна", "Белова", "a.belova@outsource.example"),
+]
+
+
+class EntryError(ValueError):
+    """A work entry the admin endpoint must refuse; the message is safe to show."""
+
+
+class EntryNotFound(LookupError):
+    pass
+
+
+def vary_case(email: str) -> str:
+    """The same address as a person might have typed it: ``ivanov.i@x`` → ``Ivanov.I@x``."""
+    local, _, domain = email.partition("@")
+    varied = "".join(part[:1].upper() + part[1:] for part in re.split(r"([._-])", local))
+    if varied == local:
+        varied = local.swapcase()
+    return f"{varied}@{domain}" if domain else varied
+
+
+def split_name(name: str | None, email: str) -> tuple[str, str]:
+    """(firstName, lastName) from a 1C-style "Фамилия Имя Отчество"; the e-mail if no name."""
+    parts = (name or "").split()
+    if not parts:
+        return email.partition("@")[0], ""
+    if len(parts) == 1:
+        return parts[0], ""
+    return " ".join(parts[1:]), parts[0]
+
+
+class Account:
+    """A Bitcop-like account: seeded, in one time zone, optionally persisted."""
+
+    def __init__(self, seed: int, tz: ZoneInfo, store: SnapshotStore | None = None) -> None:
+        self.seed = seed
+        self.tz = tz
+        self._store = store
+        self._lock = threading.RLock()
+        loaded = store.load() if store else None
+        self.state = AccountState.from_dict(loaded) if loaded else self._fresh_state()
+        if loaded is None:
+            self._save()
+
+    def _fresh_state(self) -> AccountState:
+        state = AccountState()
+        count = 2 + random.Random(f"{self.seed}|outsiders").randrange(2)
+        for index, (first, last, email) in enumerate(_OUTSIDERS[:count]):
+            emp_id = state.next_employee_id
+            state.next_employee_id += 1
+            active = index < count - 1
+            state.employees[emp_id] = Employee(emp_id, email, first, last, active=active, from_feed=False)
+        return state
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.save(self.state.to_dict())
+
+    @contextmanager
+    def reading(self) -> Iterator[AccountState]:
+        """The state, consistent for the duration of the block."""
+        with self._lock:
+            yield self.state
+
+    # -- feed ---------------------------------------------------------------------------------
+
+    def _employee_for(self, email: str, name: str | None, index: dict[str, Employee]) -> Employee:
+        found = index.get(email.lower())
+        if found is not None:
+            return found
+        state = self.state
+        ordinal = state.feed_employees_seen
+        state.feed_employees_seen += 1
+        offset = random.Random(f"{self.seed}|case").randrange(3)
+        stored_email = vary_case(email) if ordinal % 6 == offset else email
+        first, last = split_name(name, email)
+        emp = Employee(state.next_employee_id, stored_email, first, last)
+        state.next_employee_id += 1
+        state.employees[emp.id] = emp
+        index[email.lower()] = emp
+        return emp
+
+    def apply_feed(self, items: list[FeedTask], etag: str | None) -> dict[str, int]:
+        """Create or update a task per feed item, inviting every assignee as an employee."""
+        counts = {"tasks_created": 0, "tasks_updated": 0, "employees_created": 0, "assignees_skipped": 0}
+        with self._lock:
+            state = self.state
+            index = {e.email.lower(): e for e in state.employees.values()}
+            by_code = {t.code: t for t in state.tasks.values()}
+            for item in items:
+                employee_ids: list[int] = []
+                for assignee in item.assignees:
+                    email = assignee.email.strip()
+                    if "@" not in email or " " in email:
+                        counts["assignees_skipped"] += 1
+                        continue
+                    before = len(state.employees)
+                    emp = self._employee_for(email, assignee.name, index)
+                    counts["employees_created"] += len(state.employees) - before
+                    if emp.id not in employee_ids:
+                        employee_ids.append(emp.id)
+                active = item.status == "open"
+                task = by_code.get(item.code)
+                if task is None:
+                    task = Task(
+                        state.next_task_id, item.code, item.title, active, employee_ids, item.description
+                    )
+                    state.next_task_id += 1
+                    state.tasks[task.id] = task
+                    by_code[task.code] = task
+                    counts["tasks_created"] += 1
+                    continue
+                new = (item.title, active, employee_ids, item.description)
+                if (task.title, task.active, task.employee_ids, task.description) != new:
+                    task.title, task.active, task.employee_ids, task.description = new
+                    counts["tasks_updated"] += 1
+            state.feed_etag = etag
+            self._save()
+        return counts
+
+    # -- entries ------------------------------------------------------------------------------
+
+    def _resolve(self, email: str, code: str) -> tuple[Employee, Task]:
+        emp = self.state.employee_by_email(email)
+        if emp is None:
+            raise EntryError("unknown employee e-mail")
+        task = self.state.task_by_code(code)
+        if task is None:
+            raise EntryError("unknown task code")
+        return emp, task
+
+    @staticmethod
+    def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise EntryError("start and end must carry a UTC offset")
+        start = start.astimezone(UTC).replace(microsecond=0)
+        end = end.astimezone(UTC).replace(microsecond=0)
+        if end <= start:
+            raise EntryError("end must be after start")
+        if end - start > MAX_ENTRY:
+            raise EntryError("an entry must not be longer than 24 hours")
+        return start, end
+
+    def add_entry(self, email: str, code: str, start: datetime, end: datetime) -> Entry:
+        with self._lock:
+            emp, task = self._resolve(email, code)
+            start, end = self._check_times(start, end)
+            entry = Entry(self.state.next_entry_id, emp.id, task.id, start, end)
+            self.state.next_entry_id += 1
+            self.state.entries[entry.id] = entry
+            self._save()
+            return entry
+
+    def update_entry(self, entry_id: int, changes: dict[str, Any]) -> Entry:
+        """Apply any of ``employee_email``, ``task_code``, ``start``, ``end`` to an entry."""
+        with self._lock:
+            entry = self.state.entries.get(entry_id)
+            if entry is None:
+                raise EntryNotFound(entry_id)
+            emp_email = changes.get("employee_email") or self.state.employees[entry.employee_id].email
+            code = changes.get("task_code") or self.state.tasks[entry.task_id].code
+            emp, task = self._resolve(emp_email, code)
+            start, end = self._check_times(
+                changes.get("start") or entry.start, changes.get("end") or entry.end
+            )
+            entry.employee_id, entry.task_id, entry.start, entry.end = emp.id, task.id, start, end
+            self._save()
+            return entry
+
+    def delete_entry(self, entry_id: int) -> None:
+        with self._lock:
+            if self.state.entries.pop(entry_id, None) is None:
+                raise EntryNotFound(entry_id)
+            self._save()
+
+    # -- simulation ---------------------------------------------------------------------------
+
+    def simulate(self, start: date, days: int) -> dict[str, int]:
+        """(Re)generate work for the local days [start, start+days): earlier simulated entries of
+        those days are replaced, entries added through the admin API are kept."""
+        if not 1 <= days <= MAX_SIMULATED_DAYS:
+            raise EntryError(f"days must be between 1 and {MAX_SIMULATED_DAYS}")
+        stop = start + timedelta(days=days)
+        created = seconds = 0
+        with self._lock:
+            state = self.state
+            for entry_id in [e.id for e in state.entries.values() if e.sim_day and start <= e.sim_day < stop]:
+                del state.entries[entry_id]
+            by_code = {t.code: t for t in state.tasks.values()}
+            employees = sorted(state.employees.values(), key=lambda e: e.email.lower())
+            for emp in employees:
+                if not emp.active:
+                    continue
+                codes = [t.code for t in state.tasks.values() if t.active and emp.id in t.employee_ids]
+                for day in day_range(start, stop):
+                    for session in simulate_day(self.seed, emp.email, day, codes, self.tz):
+                        entry = Entry(
+                            state.next_entry_id,
+                            emp.id,
+                            by_code[session.task_code].id,
+                            session.start,
+                            session.end,
+                            sim_day=day,
+                        )
+                        state.next_entry_id += 1
+                        state.entries[entry.id] = entry
+                        created += 1
+                        seconds += entry.seconds
+            self._save()
+        return {"entries": created, "seconds": seconds}

@@ -1,0 +1,90 @@
+"""``mock-tracker serve``: run a Bitcop-like account on HTTP.
+
+Bad options end with a one-line error and exit status 2, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import uvicorn
+
+from mock_tracker.account import Account
+from mock_tracker.app import create_app
+from mock_tracker.config import MockConfig
+from mock_tracker.persist import SnapshotError, SnapshotStore
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mock-tracker", description="A mock Bitcop-like time tracker.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the published API and the /_mock admin endpoints")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8802)
+    serve.add_argument("--api-key", required=True, help="the account's Web API key (apikey parameter)")
+    serve.add_argument("--feed-url", default=None, help="the connector's task feed, e.g. …/tracker/v1/tasks")
+    serve.add_argument("--feed-token", default="", help="Bearer token for the task feed")
+    serve.add_argument(
+        "--feed-interval", type=float, default=60.0, help="seconds between feed polls; 0 = never"
+    )
+    serve.add_argument("--seed", type=int, default=42, help="seed of the simulated work")
+    serve.add_argument("--timezone", default="Europe/Moscow", help="the account's time zone (local days)")
+    serve.add_argument("--db", default=None, help="SQLAlchemy URL keeping state across restarts")
+    serve.add_argument(
+        "--public-url", default=None, help="base of screenshot URLs (default http://host:port)"
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> MockConfig:
+    """Validate the options; ``parser.error`` exits with status 2 and a readable message."""
+    try:
+        tz = ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        parser.error(f"unknown time zone: {args.timezone}")
+    if not args.api_key:
+        parser.error("--api-key must not be empty")
+    if not 0 < args.port < 65536:
+        parser.error("--port must be between 1 and 65535")
+    if args.feed_interval < 0:
+        parser.error("--feed-interval must be >= 0")
+    if args.feed_url and not args.feed_url.startswith(("http://", "https://")):
+        parser.error("--feed-url must be an http(s) URL")
+    public = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
+    return MockConfig(
+        api_key=args.api_key,
+        seed=args.seed,
+        tz=tz,
+        public_url=public,
+        feed_url=args.feed_url,
+        feed_token=args.feed_token,
+        feed_interval=args.feed_interval,
+        db=args.db,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    config = config_from_args(args, parser)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        store = SnapshotStore(config.db) if config.db else None
+        account = Account(config.seed, config.tz, store)
+    except SnapshotError as exc:
+        print(f"mock-tracker: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(config, account)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

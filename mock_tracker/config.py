@@ -1,0 +1,18 @@
+"""Options of one mock account, as given on the ``mock-tracker serve`` command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    api_key: str
+    seed: int
+    tz: ZoneInfo
+    public_url: str
+    feed_url: str | None = None
+    feed_token: str = ""
+    feed_interval: float = 0.0
+    db: str | None = None

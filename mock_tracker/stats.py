@@ -1,0 +1,29 @@
+"""Request counts by path and status, so tests can see how the connector used the account."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+
+class RequestStats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, int]] = Counter()
+
+    def record(self, path: str, status: int) -> None:
+        with self._lock:
+            self._counts[(path, status)] += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """``{"total": n, "requests": {path: {status: count}}}`` (statuses as strings)."""
+        with self._lock:
+            by_path: dict[str, dict[str, int]] = {}
+            for (path, status), count in sorted(self._counts.items()):
+                by_path.setdefault(path, {})[str(status)] = count
+            return {"total": sum(self._counts.values()), "requests": by_path}
