@@ -28,7 +28,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -121,15 +121,16 @@ class BitcopTracker:
         """Screenshot links grouped per employee, task and local day, in time order."""
         codes = _TaskCodes(self.tasks)
         for day, batch in self._windows(begin, end, employee_ids):
-            shots: dict[tuple[str, str | None], list[tuple[str, str]]] = defaultdict(list)
+            shots: dict[tuple[str, str | None], list[tuple[float, str]]] = defaultdict(list)
             for item in self._client.get_items("screenshots", _window_params(day, batch)):
                 task_id = None if item.get("taskId") is None else _id(item, "taskId")
                 url = _text(item, "url")
                 absolute = urljoin(self._client.base_url + "/", url)
-                shots[(_id(item, "employeeId"), task_id)].append((str(item.get("timestamp") or ""), absolute))
+                shots[(_id(item, "employeeId"), task_id)].append((_instant(item.get("timestamp")), absolute))
             for (employee_id, task_id), found in shots.items():
                 code = codes.code(task_id) if task_id is not None else None
-                yield Evidence(employee_id, task_id, code, day, [url for _, url in sorted(found)])
+                found.sort(key=lambda shot: shot[0])
+                yield Evidence(employee_id, task_id, code, day, [url for _, url in found])
 
     def publish_tasks(self, specs: Sequence[TaskPublication]) -> None:
         raise NotSupported(
@@ -198,6 +199,15 @@ def _on_day(item: Item, day: date, method: str) -> bool:
         log.warning("/%s answered an item dated %s for day %s; ignored", method, item_day, day)
         return False
     return True
+
+
+def _instant(raw: Any) -> float:
+    """Sort key of a screenshot timestamp (offsets compared as instants); unparseable → last."""
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return math.inf
+    return moment.timestamp() if moment.tzinfo is not None else math.inf
 
 
 def _employee(item: Item) -> TrackerEmployee:

@@ -40,7 +40,7 @@ class FakeAdapter(BaseAdapter):
         self.handler = handler
         self.calls: list[Call] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         parts = urlsplit(str(request.url))
         call = Call(parts.path.removeprefix("/api/v1/"), dict(parse_qsl(parts.query)))
         self.calls.append(call)

@@ -140,7 +140,7 @@ def test_malformed_activity_items_are_protocol_errors(item: dict[str, Any]) -> N
 
 
 def test_evidence_groups_screenshots_per_employee_task_and_day_in_time_order() -> None:
-    answers = {
+    answers: dict[str, list[dict[str, Any]]] = {
         "20250310": [
             {
                 "id": 2,
@@ -216,3 +216,25 @@ def test_an_error_reply_stops_the_stream_with_the_servers_reason() -> None:
     )
     with pytest.raises(Exception, match="begin must be YYYYMMDD"):
         list(tracker.time_per_day(date(2025, 3, 10), date(2025, 3, 11), ["1"]))
+
+
+def test_evidence_orders_screenshots_by_instant_even_when_offsets_differ() -> None:
+    shots = [
+        {
+            "id": 1,
+            "employeeId": 1,
+            "taskId": 10,
+            "timestamp": "2025-03-10T08:30:00+00:00",
+            "url": "http://c/late",
+        },
+        {
+            "id": 2,
+            "employeeId": 1,
+            "taskId": 10,
+            "timestamp": "2025-03-10T10:00:00+03:00",
+            "url": "http://c/early",
+        },
+    ]
+    tracker, _ = tracker_for({"tasks": lambda c: ok(TASKS), "screenshots": lambda c: ok(shots)})
+    (found,) = tracker.evidence(date(2025, 3, 10), date(2025, 3, 11), ["1"])
+    assert found.urls == ["http://c/early", "http://c/late"]
