@@ -1,0 +1,45 @@
+"""Everything that speaks to time trackers: the ``Tracker`` protocol, its data and adapters.
+
+Engines import from here; ``make_tracker`` builds the configured adapter (Bitcop first).
+"""
+
+from connector.tracker.base import (
+    Capabilities,
+    DayTime,
+    Evidence,
+    TaskPublication,
+    Tracker,
+    TrackerEmployee,
+    TrackerTask,
+    task_code_from_name,
+)
+from connector.tracker.errors import (
+    NotSupported,
+    TrackerApiError,
+    TrackerAuthError,
+    TrackerError,
+    TrackerProtocolError,
+    TrackerTransientError,
+    TrackerUnavailable,
+)
+from connector.tracker.registry import UnknownTrackerKind, make_tracker
+
+__all__ = [
+    "Capabilities",
+    "DayTime",
+    "Evidence",
+    "NotSupported",
+    "TaskPublication",
+    "Tracker",
+    "TrackerApiError",
+    "TrackerAuthError",
+    "TrackerEmployee",
+    "TrackerError",
+    "TrackerProtocolError",
+    "TrackerTask",
+    "TrackerTransientError",
+    "TrackerUnavailable",
+    "UnknownTrackerKind",
+    "make_tracker",
+    "task_code_from_name",
+]
