@@ -22,7 +22,7 @@ from connector.tracker.errors import (
     TrackerTransientError,
     TrackerUnavailable,
 )
-from connector.tracker.registry import UnknownTrackerKind, make_tracker
+from connector.tracker.registry import UnknownTrackerKind, make_tracker, tracker_from_settings
 
 __all__ = [
     "Capabilities",
@@ -42,4 +42,5 @@ __all__ = [
     "UnknownTrackerKind",
     "make_tracker",
     "task_code_from_name",
+    "tracker_from_settings",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from connector.settings import Settings
 from connector.tracker.base import Tracker
 from connector.tracker.bitcop import BitcopTracker
 
@@ -27,3 +28,8 @@ def make_tracker(kind: str, url: str, api_key: str | SecretStr, **options: Any) 
     if factory is None:
         raise UnknownTrackerKind(f"unknown tracker kind {kind!r}; known kinds: {', '.join(known_kinds())}")
     return factory(url, api_key, **options)
+
+
+def tracker_from_settings(settings: Settings) -> Tracker:
+    """The tracker configured by ``ONEC_BRIDGE_TRACKER_KIND``/``_URL``/``_API_KEY``."""
+    return make_tracker(settings.tracker_kind, settings.tracker_url, settings.tracker_api_key)

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -169,3 +169,52 @@ def test_the_api_key_never_appears_in_logs_or_error_texts(
     assert "apikey=***" in logged, "requests were logged (urllib3 and ours), redacted"
     assert account.api_key not in logged
     assert all(account.api_key not in text for text in texts)
+
+
+def test_time_is_read_one_day_per_request_in_employee_batches(account: MockTracker) -> None:
+    tracker = adapter(account, employees_per_request=2)
+    employees = len(tracker.employees())
+    requests.post(f"{account.admin_url}/reset-stats", timeout=30).raise_for_status()
+    list(tracker.time_per_day(date(2025, 3, 4), date(2025, 3, 7)))
+    counts = requests.get(f"{account.admin_url}/stats", timeout=30).json()["requests"]
+    batches = -(-employees // 2)
+    assert counts["/api/v1/tasks/activity"] == {"200": 3 * batches}
+    assert counts["/api/v1/employees"] == {"200": 1}
+    assert counts["/api/v1/tasks"] == {"200": 1}
+
+
+def test_rereading_a_window_shows_edits_and_deletions(account: MockTracker) -> None:
+    day, next_day = date(2025, 3, 6), date(2025, 3, 7)
+    tracker = adapter(account)
+    emails = {e.id: e.email for e in tracker.employees()}
+
+    def read() -> dict[tuple[str | None, str | None, str], int]:
+        return {
+            (emails[t.employee_id], t.task_code, t.day.isoformat()): t.seconds
+            for t in tracker.time_per_day(day, next_day)
+        }
+
+    before = read()
+    listed = requests.get(
+        f"{account.admin_url}/entries",
+        params={"begin": day.isoformat(), "end": next_day.isoformat()},
+        timeout=30,
+    ).json()["items"]
+    inside = [e for e in listed if e["simulated"] and e["start"][:10] == e["end"][:10] == day.isoformat()]
+    assert len(inside) >= 2, "the simulated day has sessions to edit"
+    edited, deleted = inside[0], inside[1]
+    five_minutes_later = (datetime.fromisoformat(edited["start"]) + timedelta(minutes=5)).isoformat()
+    try:
+        requests.patch(
+            f"{account.admin_url}/entries/{edited['id']}", json={"end": five_minutes_later}, timeout=30
+        ).raise_for_status()
+        requests.delete(f"{account.admin_url}/entries/{deleted['id']}", timeout=30).raise_for_status()
+        after = read()
+        truth = {
+            (t["employee_email"], t["task_code"], t["date"]): t["seconds"]
+            for t in account.truth(day.isoformat(), next_day.isoformat())
+        }
+        assert after == truth
+        assert sum(after.values()) == sum(before.values()) - (edited["seconds"] - 300) - deleted["seconds"]
+    finally:
+        account.simulate(BEGIN, 7)

@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from connector.settings import Settings
 from connector.tracker.base import DayTime, Evidence, TaskPublication
 from connector.tracker.bitcop import BitcopTracker
 from connector.tracker.errors import NotSupported, TrackerProtocolError
-from connector.tracker.registry import UnknownTrackerKind, make_tracker
+from connector.tracker.registry import UnknownTrackerKind, make_tracker, tracker_from_settings
 from tests.unit.tracker.fakes import BASE, KEY, Call, Reply, ok, routes, session_with
 
 EMPLOYEES = [
@@ -238,3 +240,10 @@ def test_evidence_orders_screenshots_by_instant_even_when_offsets_differ() -> No
     tracker, _ = tracker_for({"tasks": lambda c: ok(TASKS), "screenshots": lambda c: ok(shots)})
     (found,) = tracker.evidence(date(2025, 3, 10), date(2025, 3, 11), ["1"])
     assert found.urls == ["http://c/early", "http://c/late"]
+
+
+def test_the_configured_tracker_is_built_from_settings_and_an_empty_key_is_refused() -> None:
+    configured = Settings(tracker_url=BASE, tracker_api_key=SecretStr(KEY), _env_file=None)  # type: ignore[call-arg]
+    assert isinstance(tracker_from_settings(configured), BitcopTracker)
+    with pytest.raises(ValueError, match="ONEC_BRIDGE_TRACKER_API_KEY"):
+        tracker_from_settings(Settings(tracker_url=BASE, tracker_api_key=SecretStr(""), _env_file=None))  # type: ignore[call-arg]
