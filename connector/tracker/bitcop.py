@@ -103,7 +103,17 @@ class BitcopTracker:
 
         One request per day and employee batch; task codes come from one ``/tasks`` read per
         call (re-read once if an unknown task id shows up, e.g. a task imported meanwhile).
+        A reversed period or non-integer ids raise ``ValueError`` here, before any request.
         """
+        return self._time_per_day(begin, end, _checked(begin, end, employee_ids))
+
+    def evidence(
+        self, begin: date, end: date, employee_ids: Sequence[str] | None = None
+    ) -> Iterator[Evidence]:
+        """Screenshot links grouped per employee, task and local day, in time order."""
+        return self._evidence(begin, end, _checked(begin, end, employee_ids))
+
+    def _time_per_day(self, begin: date, end: date, employee_ids: list[str] | None) -> Iterator[DayTime]:
         codes = _TaskCodes(self.tasks)
         for day, batch in self._windows(begin, end, employee_ids):
             totals: dict[tuple[str, str], int] = defaultdict(int)
@@ -115,17 +125,13 @@ class BitcopTracker:
             for (employee_id, task_id), seconds in totals.items():
                 yield DayTime(employee_id, task_id, codes.code(task_id), day, seconds)
 
-    def evidence(
-        self, begin: date, end: date, employee_ids: Sequence[str] | None = None
-    ) -> Iterator[Evidence]:
-        """Screenshot links grouped per employee, task and local day, in time order."""
+    def _evidence(self, begin: date, end: date, employee_ids: list[str] | None) -> Iterator[Evidence]:
         codes = _TaskCodes(self.tasks)
         for day, batch in self._windows(begin, end, employee_ids):
             shots: dict[tuple[str, str | None], list[tuple[float, str]]] = defaultdict(list)
             for item in self._client.get_items("screenshots", _window_params(day, batch)):
                 task_id = None if item.get("taskId") is None else _id(item, "taskId")
-                url = _text(item, "url")
-                absolute = urljoin(self._client.base_url + "/", url)
+                absolute = urljoin(self._client.base_url + "/", _text(item, "url"))
                 shots[(_id(item, "employeeId"), task_id)].append((_instant(item.get("timestamp")), absolute))
             for (employee_id, task_id), found in shots.items():
                 code = codes.code(task_id) if task_id is not None else None
@@ -139,16 +145,11 @@ class BitcopTracker:
         )
 
     def _windows(
-        self, begin: date, end: date, employee_ids: Sequence[str] | None
+        self, begin: date, end: date, employee_ids: list[str] | None
     ) -> Iterator[tuple[date, list[str]]]:
-        if begin > end:
-            raise ValueError(f"period begins after it ends: {begin} > {end} (end is exclusive)")
         if begin == end:
             return
-        ids = [e.id for e in self.employees()] if employee_ids is None else list(employee_ids)
-        for employee_id in ids:
-            if not (employee_id.isascii() and employee_id.isdigit()):
-                raise ValueError(f"Bitcop employee ids are integers, got {employee_id!r}")
+        ids = [e.id for e in self.employees()] if employee_ids is None else employee_ids
         size = self.employees_per_request
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
         day = begin
@@ -158,6 +159,20 @@ class BitcopTracker:
             day += timedelta(days=1)
 
 
+def _checked(begin: date, end: date, employee_ids: Sequence[str] | None) -> list[str] | None:
+    """Validate a period and employee ids up front; ids deduplicated, order kept."""
+    if begin > end:
+        raise ValueError(f"period begins after it ends: {begin} > {end} (end is exclusive)")
+    if employee_ids is None:
+        return None
+    if isinstance(employee_ids, str):
+        raise ValueError("employee_ids must be a sequence of ids, not one string")
+    for employee_id in employee_ids:
+        if not (isinstance(employee_id, str) and employee_id.isascii() and employee_id.isdigit()):
+            raise ValueError(f"Bitcop employee ids are integers, got {employee_id!r}")
+    return list(dict.fromkeys(employee_ids))
+
+
 class _TaskCodes:
     """Task id → code for one call: read lazily, re-read at most once on an unknown id."""
 
@@ -165,6 +180,7 @@ class _TaskCodes:
         self._load = load
         self._codes: dict[str, str | None] | None = None
         self._refreshed = False
+        self._warned: set[str] = set()
 
     def code(self, task_id: str) -> str | None:
         if self._codes is None:
@@ -172,7 +188,8 @@ class _TaskCodes:
         if task_id not in self._codes and not self._refreshed:
             self._refreshed = True
             self._codes = {t.id: t.code for t in self._load()}
-        if task_id not in self._codes:
+        if task_id not in self._codes and task_id not in self._warned:
+            self._warned.add(task_id)
             log.warning("Bitcop reported time on task %s that /tasks does not list", task_id)
         return self._codes.get(task_id)
 

@@ -182,13 +182,15 @@ def test_an_empty_period_asks_nothing_and_a_reversed_one_is_refused() -> None:
     assert list(tracker.time_per_day(date(2025, 3, 10), date(2025, 3, 10))) == []
     assert calls == []
     with pytest.raises(ValueError, match="begins after it ends"):
-        list(tracker.time_per_day(date(2025, 3, 11), date(2025, 3, 10)))
+        tracker.time_per_day(date(2025, 3, 11), date(2025, 3, 10))
 
 
 def test_employee_ids_that_are_not_integers_are_refused_before_any_request() -> None:
     tracker, calls = tracker_for({})
     with pytest.raises(ValueError, match="integers"):
-        list(tracker.evidence(date(2025, 3, 10), date(2025, 3, 11), ["1,2"]))
+        tracker.evidence(date(2025, 3, 10), date(2025, 3, 11), ["1,2"])
+    with pytest.raises(ValueError, match="not one string"):
+        tracker.time_per_day(date(2025, 3, 10), date(2025, 3, 11), "12")
     assert calls == []
 
 
@@ -247,3 +249,9 @@ def test_the_configured_tracker_is_built_from_settings_and_an_empty_key_is_refus
     assert isinstance(tracker_from_settings(configured), BitcopTracker)
     with pytest.raises(ValueError, match="ONEC_BRIDGE_TRACKER_API_KEY"):
         tracker_from_settings(Settings(tracker_url=BASE, tracker_api_key=SecretStr(""), _env_file=None))  # type: ignore[call-arg]
+
+
+def test_repeated_employee_ids_are_asked_once() -> None:
+    tracker, calls = tracker_for({"tasks": lambda c: ok(TASKS), "tasks/activity": lambda c: ok([])})
+    list(tracker.time_per_day(date(2025, 3, 10), date(2025, 3, 11), ["3", "1", "3"]))
+    assert [c.params["employees"] for c in calls if c.path == "tasks/activity"] == ["3,1"]
