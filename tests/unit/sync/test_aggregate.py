@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -222,3 +225,23 @@ def test_aggregation_does_not_depend_on_input_order(slices: list[TimeSlice], see
     shuffled = list(slices)
     seed.shuffle(shuffled)  # type: ignore[attr-defined]
     assert run(slices).aggregates == run(shuffled).aggregates
+
+
+@pytest.mark.parametrize("process_tz", ["UTC", "America/Los_Angeles", "Asia/Tokyo"])
+def test_aggregates_do_not_depend_on_the_process_time_zone(process_tz: str) -> None:
+    entries = [
+        interval(at(5, 23, 30), at(6, 0, 45)),
+        interval(datetime(2024, 3, 6, 21, 0, tzinfo=UTC), datetime(2024, 3, 6, 22, 0, tzinfo=UTC)),
+    ]
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = process_tz
+    time.tzset()
+    try:
+        res = run(entries)
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+    assert [(a.key.work_date.day, a.minutes) for a in res.aggregates] == [(5, 30), (6, 45), (7, 60)]
