@@ -21,7 +21,7 @@ from mock_tracker.stats import RequestStats
 
 log = logging.getLogger("mock_tracker")
 
-_UNCOUNTED = {"/_mock/stats", "/_mock/health"}
+_UNCOUNTED = {"/_mock/stats", "/_mock/reset-stats", "/_mock/health"}
 
 
 def _error(status: int, message: str) -> JSONResponse:
