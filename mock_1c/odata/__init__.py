@@ -1,0 +1,1 @@
+"""The standard OData interface (v3, 1C dialect) of the mock base."""

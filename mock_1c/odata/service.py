@@ -1,0 +1,266 @@
+"""The standard OData interface of the mock: one decoded request in, one 1C-shaped response out.
+
+Runs in a worker thread (never on the event loop): reads take a snapshot of the set and project
+it; writes go through the InfoBase so every channel shares rules, DataVersions and hooks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import Response
+
+from mock_1c.errors import OneCError, not_found, unknown_set
+from mock_1c.infobase import InfoBase
+from mock_1c.odata import query, render
+from mock_1c.odata.metadata import metadata_document, service_document
+from mock_1c.odata.urls import Literal, QueryOptions, Resource, non_negative_int, parse_path, parse_query
+from mock_1c.odata.values import check_values, parse_body
+from mock_1c.schema import CLOSING_DATE, ENTITY_SETS, EXCHANGE_PLAN, EntitySet, table_owner
+
+
+@dataclass
+class Switches:
+    """The uncertain-behaviour switches of onec-protocol.md (set from the fault profile)."""
+
+    if_match_ignored: bool = False
+    plus_as_space: bool = False
+    inlinecount_ignores_paging: bool = False
+    skip_cost_us: float = 0.0
+
+
+@dataclass
+class ODataRequest:
+    method: str
+    path: str
+    raw_query: bytes
+    base: str
+    accept: str = ""
+    if_match: str | None = None
+    body: bytes = b""
+    switches: Switches = field(default_factory=Switches)
+
+
+class ODataService:
+    def __init__(self, ib: InfoBase) -> None:
+        self.ib = ib
+
+    def handle(self, req: ODataRequest) -> tuple[Response, str]:
+        """(response, entity set name for statistics)."""
+        fmt = "atom"
+        res = Resource()
+        try:
+            opts = parse_query(req.raw_query, plus_as_space=req.switches.plus_as_space)
+            fmt = render.negotiate(opts.get("$format"), req.accept)
+            res = parse_path(req.path)
+            return self._dispatch(req, res, opts, fmt), res.entity_set
+        except OneCError as err:
+            return render.error_response(err, "atom" if fmt == "atom" else "json"), res.entity_set
+
+    # ---- routing -------------------------------------------------------------------------
+    def _dispatch(self, req: ODataRequest, res: Resource, opts: QueryOptions, fmt: str) -> Response:
+        if res.special:
+            if req.method != "GET":
+                raise OneCError("19", f"Метод HTTP {req.method} не поддерживается для этого ресурса.")
+            if res.special == "metadata":
+                return Response(metadata_document(), media_type="application/xml;charset=utf-8")
+            return Response(service_document(req.base), media_type="application/xml;charset=utf-8")
+        es = ENTITY_SETS.get(res.entity_set)
+        if es is None:
+            owner = table_owner(res.entity_set)
+            if owner is not None and req.method == "POST":
+                raise OneCError("13", "Непосредственное создание строк табличной части не поддерживается.")
+            raise unknown_set(res.entity_set)
+        allowed = opts.get("allowedOnly")
+        if allowed is not None and allowed not in ("true", "false"):
+            raise OneCError("14", f"Неверное значение параметра allowedOnly: {allowed}")
+        m = req.method
+        if es.kind == "Constant":
+            return self._constant(req, es, fmt)
+        if res.key is None:
+            if res.segment == "$count" and m == "GET":
+                return self._count(es, opts)
+            if res.segment:
+                raise OneCError("6", f"Неверный адрес ресурса: {req.path}")
+            if m == "GET":
+                return self._collection(req, es, opts, fmt)
+            if m == "POST":
+                return self._create(req, es, fmt)
+            raise OneCError("19", f"Метод HTTP {m} не поддерживается для набора сущностей.")
+        key = self._object_key(es, res.key)
+        if res.segment:
+            return self._operation(req, es, key, res.segment, opts, fmt)
+        if m == "GET":
+            if opts.get("$expand"):
+                raise OneCError("14", "Параметр $expand не поддерживается при получении одной сущности.")
+            return self._single(req, es, key, opts, fmt)
+        if not es.is_object:
+            raise OneCError("19", f"Метод HTTP {m} не поддерживается для «{es.name}».")
+        if_match = None if req.switches.if_match_ignored else req.if_match
+        if m in ("PATCH", "PUT", "MERGE"):
+            values = check_values(es, parse_body(req.body), creating=False)
+            entity = self.ib.update(es.name, key, values, if_match)
+            return self._entity_response(req, es, entity, fmt)
+        if m == "DELETE":
+            self.ib.delete(es.name, key, if_match)
+            return Response(status_code=204)
+        raise OneCError("19", f"Метод HTTP {m} не поддерживается для сущности.")
+
+    def _object_key(self, es: EntitySet, key: dict[str, Literal]) -> str:
+        if not es.key_fields:
+            raise OneCError("6", f"У «{es.name}» нет ключа.")
+        if set(key) != set(es.key_fields):
+            missing = ", ".join(sorted(set(es.key_fields) - set(key))) or ", ".join(sorted(key))
+            raise OneCError("7", f"Неверный или неполный ключ «{es.name}»: {missing}.")
+        if es.is_object:
+            lit = key["Ref_Key"]
+            if lit.kind != "guid":
+                raise OneCError("6", f"Ключ «{es.name}» должен быть guid'…', получено: {lit.value!r}.")
+            return str(lit.value)
+        for entity in self.ib.entities(es.name):
+            if all(str(entity.get(k)) == str(v.value) for k, v in key.items()):
+                return "|".join(str(entity.get(k)) for k in es.key_fields)
+        raise not_found(es.name, ",".join(f"{k}={v.value}" for k, v in key.items()))
+
+    # ---- reads ---------------------------------------------------------------------------
+    def _select(self, es: EntitySet, opts: QueryOptions) -> list[Any]:
+        items: list[Any] = self.ib.entities(es.name)
+        text = opts.get("$filter")
+        if text is not None:
+            pred = query.compile_filter(self.ib, es, text)
+            items = [e for e in items if pred(e)]
+        return items
+
+    def _count(self, es: EntitySet, opts: QueryOptions) -> Response:
+        return Response(str(len(self._select(es, opts))), media_type="text/plain;charset=utf-8")
+
+    def _collection(self, req: ODataRequest, es: EntitySet, opts: QueryOptions, fmt: str) -> Response:
+        top, skip = non_negative_int(opts, "$top"), non_negative_int(opts, "$skip")
+        inline = opts.get("$inlinecount")
+        if inline not in (None, "allpages", "none"):
+            raise OneCError("14", f"Неверное значение параметра $inlinecount: {inline}")
+        order = query.order_key(es, opts.get("$orderby") or "") if opts.get("$orderby") else []
+        project = query.projector(
+            self.ib, es, opts.get("$select"), opts.get("$expand"), nav_links=fmt == "json"
+        )
+        items = self._select(es, opts)
+        count = len(items)
+        if order:
+            items = query.apply_order(items, order)
+        if skip:
+            if req.switches.skip_cost_us:
+                time.sleep(req.switches.skip_cost_us * skip / 1_000_000)
+            items = items[skip:]
+        if top is not None:
+            items = items[:top]
+        if inline == "allpages" and req.switches.inlinecount_ignores_paging:
+            count = len(items)
+        values = [project(e) for e in items]
+        if fmt == "atom":
+            return render.atom_feed(req.base, es.name, values, count if inline == "allpages" else None)
+        body: dict[str, Any] = {}
+        if fmt == "json":
+            body["odata.metadata"] = f"{req.base}$metadata#{es.name}"
+        if inline == "allpages":
+            body["odata.count"] = str(count)
+        body["value"] = values
+        return render.json_response(body)
+
+    def _single(self, req: ODataRequest, es: EntitySet, key: str, opts: QueryOptions, fmt: str) -> Response:
+        entity = self.ib.get(es.name, key)
+        if entity is None:
+            raise not_found(es.name, key)
+        project = query.projector(self.ib, es, opts.get("$select"), None, nav_links=fmt == "json")
+        return self._entity_response(req, es, project(entity), fmt, shaped=True)
+
+    def _entity_response(
+        self,
+        req: ODataRequest,
+        es: EntitySet,
+        entity: dict[str, Any],
+        fmt: str,
+        status: int = 200,
+        *,
+        shaped: bool = False,
+    ) -> Response:
+        if not shaped:
+            entity = query.projector(self.ib, es, None, None, nav_links=fmt == "json")(entity)
+        headers = {}
+        if status == 201:
+            headers["Location"] = f"{req.base}{es.name}(guid'{entity['Ref_Key']}')"
+        if fmt == "atom":
+            return render.atom_entry(req.base, es.name, entity, status, headers)
+        body: dict[str, Any] = {}
+        if fmt == "json":
+            body["odata.metadata"] = f"{req.base}$metadata#{es.name}/@Element"
+        body.update(entity)
+        return render.json_response(body, status, headers)
+
+    # ---- writes and operations -----------------------------------------------------------
+    def _create(self, req: ODataRequest, es: EntitySet, fmt: str) -> Response:
+        if not es.is_object:
+            raise OneCError("19", f"Создание записей «{es.name}» этим методом не поддерживается.")
+        values = check_values(es, parse_body(req.body), creating=True)
+        entity = self.ib.create(es.name, values)
+        return self._entity_response(req, es, entity, fmt, 201)
+
+    def _constant(self, req: ODataRequest, es: EntitySet, fmt: str) -> Response:
+        if req.method in ("PATCH", "PUT", "MERGE"):
+            values = check_values(es, parse_body(req.body), creating=False)
+            if "Value" not in values:
+                raise OneCError("5", "Не указано значение константы (Value).")
+            self.ib.set_closing_date(values["Value"]) if es.name == CLOSING_DATE else None
+        elif req.method != "GET":
+            raise OneCError("19", f"Метод HTTP {req.method} не поддерживается для константы.")
+        body: dict[str, Any] = {"Value": self.ib.closing_date()}
+        if fmt == "atom":
+            return render.atom_entry(req.base, es.name, body)
+        if fmt == "json":
+            body = {"odata.metadata": f"{req.base}$metadata#{es.name}/@Element", **body}
+        return render.json_response(body)
+
+    def _operation(
+        self, req: ODataRequest, es: EntitySet, key: str, op: str, opts: QueryOptions, fmt: str
+    ) -> Response:
+        if op in ("Post", "Unpost", "SelectChanges", "NotifyChangesReceived"):
+            if req.method not in ("POST", "GET" if es.kind == "ExchangePlan" else "POST"):
+                raise OneCError("19", f"Метод {op} вызывается запросом POST.")
+        if op in ("Post", "Unpost") and es.kind == "Document":
+            mode = opts.get("PostingModeOperational")
+            if mode not in (None, "true", "false"):
+                raise OneCError("4", f"Неверное значение параметра PostingModeOperational: {mode}")
+            entity = self.ib.post(es.name, key) if op == "Post" else self.ib.unpost(es.name, key)
+            return self._entity_response(req, es, entity, fmt)
+        if op in ("SelectChanges", "NotifyChangesReceived") and es.name == EXCHANGE_PLAN:
+            raw = opts.get("MessageNo")
+            if raw is None:
+                raise OneCError("12", "Не указан параметр MessageNo.")
+            if not raw.isdigit():
+                raise OneCError("4", f"Неверное значение параметра MessageNo: {raw}")
+            if op == "SelectChanges":
+                changes = self.ib.select_changes(key, int(raw))
+                return render.json_response({"MessageNo": int(raw), "value": changes})
+            acknowledged = self.ib.notify_changes_received(key, int(raw))
+            return render.json_response({"MessageNo": int(raw), "acknowledged": acknowledged})
+        if req.method == "GET" and op in {f.name for f in es.ref_fields()}:
+            source = self.ib.get(es.name, key)
+            if source is None:
+                raise not_found(es.name, key)
+            target_set = next(f.target for f in es.ref_fields() if f.name == op)
+            target = self.ib.get(target_set, source[op + "_Key"])
+            if target is None:
+                raise not_found(target_set, source[op + "_Key"])
+            return self._entity_response(req, ENTITY_SETS[target_set], target, fmt)
+        raise OneCError("11", f"Метод или свойство «{op}» не найдено у «{es.name}».")
+
+
+def split_odata_path(path: str, infobase: str) -> str | None:
+    """The part of a decoded request path below ``/<infobase>/odata/standard.odata/``."""
+    prefix = f"/{infobase}/odata/standard.odata"
+    if path == prefix:
+        return ""
+    if path.startswith(prefix + "/"):
+        return path[len(prefix) + 1 :]
+    return None
