@@ -6,9 +6,11 @@ it; writes go through the InfoBase so every channel shares rules, DataVersions a
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -19,6 +21,8 @@ from mock_1c.odata.metadata import metadata_document, service_document
 from mock_1c.odata.urls import Literal, QueryOptions, Resource, non_negative_int, parse_path, parse_query
 from mock_1c.odata.values import check_values, parse_body
 from mock_1c.schema import CLOSING_DATE, ENTITY_SETS, EXCHANGE_PLAN, EntitySet, table_owner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,7 +53,7 @@ class ODataService:
 
     def handle(self, req: ODataRequest) -> tuple[Response, str]:
         """(response, entity set name for statistics)."""
-        fmt = "atom"
+        fmt = "json" if b"json" in req.raw_query.lower() else render.negotiate(None, req.accept)
         res = Resource()
         try:
             opts = parse_query(req.raw_query, plus_as_space=req.switches.plus_as_space)
@@ -58,6 +62,10 @@ class ODataService:
             return self._dispatch(req, res, opts, fmt), res.entity_set
         except OneCError as err:
             return render.error_response(err, "atom" if fmt == "atom" else "json"), res.entity_set
+        except Exception as exc:  # a bug of the mock still answers as 1C does, never a stack trace
+            log.exception("unexpected error in %s %s", req.method, req.path)
+            internal = OneCError("-1", f"Внутренняя ошибка сервера: {type(exc).__name__}")
+            return render.error_response(internal, "atom" if fmt == "atom" else "json"), res.entity_set
 
     # ---- routing -------------------------------------------------------------------------
     def _dispatch(self, req: ODataRequest, res: Resource, opts: QueryOptions, fmt: str) -> Response:
@@ -189,7 +197,7 @@ class ODataService:
             entity = query.projector(self.ib, es, None, None, nav_links=fmt == "json")(entity)
         headers = {}
         if status == 201:
-            headers["Location"] = f"{req.base}{es.name}(guid'{entity['Ref_Key']}')"
+            headers["Location"] = quote(f"{req.base}{es.name}(guid'{entity['Ref_Key']}')", safe=":/()'=%")
         if fmt == "atom":
             return render.atom_entry(req.base, es.name, entity, status, headers)
         body: dict[str, Any] = {}
