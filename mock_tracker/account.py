@@ -119,7 +119,7 @@ class Account:
             by_code = {t.code: t for t in state.tasks.values()}
             for item in items:
                 employee_ids: list[int] = []
-                for assignee in item.assignees:
+                for assignee in item.assignees or []:
                     email = assignee.email.strip()
                     if "@" not in email or " " in email:
                         counts["assignees_skipped"] += 1

@@ -55,7 +55,9 @@ def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         parser.error("--feed-interval must be >= 0")
     if args.feed_url and not args.feed_url.startswith(("http://", "https://")):
         parser.error("--feed-url must be an http(s) URL")
-    public = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
+    # A wildcard bind is not an address a client can open; screenshot URLs name loopback instead.
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    public = (args.public_url or f"http://{host}:{args.port}").rstrip("/")
     return MockConfig(
         api_key=args.api_key,
         seed=args.seed,

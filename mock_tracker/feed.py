@@ -36,7 +36,7 @@ class FeedTask(BaseModel):
     category: str | None = None
     customer: str | None = None
     project: str | None = None
-    assignees: list[FeedAssignee] = []
+    assignees: list[FeedAssignee] | None = None
     planned_minutes: float | None = None
     actual_minutes: float | None = None
     overrun: str | None = None
