@@ -14,13 +14,12 @@ Kinds, decided BEFORE the wrapped app runs (so the write does not happen):
 * ``busy``: 503 "server overloaded" or 406 "no free licence/session" (the RNG picks);
 * ``lock``: writes only (POST/PATCH/PUT/DELETE), 500 code -1 with 1C's lock-conflict text.
 
-Every classified request also waits ``latency_ms`` plus a uniform ``0..jitter_ms``. The OData app
-itself applies ``skip_cost_us`` (a wait per row of ``$skip``: 1C's query language has no OFFSET)
-and ``inlinecount_ignores_paging``, reading them from ``injector.profile``. These switches are
-applied here as well, so any wrapped app behaves like the configured 1C: ``if_match_ignored``
-(the app never sees ``If-Match``), ``plus_as_space`` (``+`` in the query string reaches the app
-as ``%20``) and ``html_auth_failure`` (a 401 from the app becomes an HTML page with status 200,
-as some web-server publications answer).
+Every classified request also waits ``latency_ms`` plus a uniform ``0..jitter_ms``, and OData reads
+wait ``skip_cost_us`` per skipped row of ``$skip`` (1C's query language has no OFFSET).
+Switches applied here: ``if_match_ignored`` (the app never sees ``If-Match``), ``plus_as_space``
+(``+`` in the query string reaches the app as ``%20``) and ``html_auth_failure`` (a 401 from the app
+becomes an HTML page with status 200, as some web-server publications answer). The remaining switch,
+``inlinecount_ignores_paging``, is read by the OData app from ``injector.profile``.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 Scope = MutableMapping[str, Any]
@@ -194,6 +194,16 @@ class FaultInjector:
             return Fault("lock", delay, 500, MESSAGES["lock"])
         return Fault("delay", delay) if delay > 0 else None
 
+    def skip_delay(self, query_string: str) -> float:
+        """Seconds a ``$skip=N`` read costs (1C reads the skipped rows); 0 when not asked or malformed."""
+        cost = self.profile.skip_cost_us
+        if cost <= 0 or "skip" not in query_string:
+            return 0.0
+        for name, value in parse_qsl(query_string, keep_blank_values=True):
+            if name == "$skip" and value.isdigit():
+                return min(int(value) * cost / 1_000_000, 600.0)
+        return 0.0
+
 
 def error_body(kind: str, message: str) -> tuple[bytes, bytes]:
     """(content type, body) of 1C's error: OData JSON, or a SOAP 1.1 Fault when ``kind == "soap"``."""
@@ -225,8 +235,10 @@ class FaultMiddleware:
         profile = self.injector.profile
         scope = self._switch_request(scope, profile)
         fault = self.injector.decide(scope["method"], scope["path"])
-        if fault is not None and fault.delay_s > 0:
-            await asyncio.sleep(fault.delay_s)
+        query = scope.get("query_string", b"").decode("latin-1")
+        delay = (fault.delay_s if fault else 0.0) + (self.injector.skip_delay(query) if kind != "soap" else 0)
+        if delay > 0:
+            await asyncio.sleep(delay)
         if fault is None or fault.kind == "delay":
             await self.app(scope, receive, self._switch_response(send, profile))
             return

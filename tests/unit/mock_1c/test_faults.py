@@ -129,6 +129,14 @@ def test_set_profile_takes_effect_on_the_next_request() -> None:
     assert fault.message == MESSAGES["error"]
 
 
+def test_skip_cost_grows_with_n_in_raw_and_encoded_queries() -> None:
+    injector = FaultInjector(FaultProfile(skip_cost_us=10), seed=0)
+    assert injector.skip_delay("$top=10&$skip=1000") == pytest.approx(0.01)
+    assert injector.skip_delay("%24top=10&%24skip=5000") == pytest.approx(0.05)
+    assert injector.skip_delay("$top=10") == 0
+    assert injector.skip_delay("$skip=abc") == 0
+
+
 def test_error_bodies_have_1c_shapes() -> None:
     ctype, body = error_body("odata", 'Конфликт <блокировок> & "ошибка"')
     assert ctype.startswith(b"application/json")
