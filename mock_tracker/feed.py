@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_PAGES = 1000
 
@@ -30,7 +30,7 @@ class FeedAssignee(BaseModel):
 
 class FeedTask(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    code: str
+    code: str = Field(min_length=1, pattern=r"^\S+$")
     title: str
     description: str | None = None
     category: str | None = None

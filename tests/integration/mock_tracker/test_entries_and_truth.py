@@ -176,3 +176,9 @@ def test_state_survives_a_restart_with_db(team_feed: tuple[FakeFeed, str], tmp_p
         assert after == before and before[2]
         fake.requests.clear()
         assert mt.sync_feed()["result"] == "not_modified", "the ETag is kept across restarts"
+
+
+@pytest.mark.parametrize("params", [{"begin": "05.03.2026"}, {"end": "2026-02-30"}])
+def test_entries_listing_refuses_bad_days(account: MockTracker, params: dict) -> None:
+    resp = requests.get(f"{account.admin_url}/entries", params=params, timeout=10)
+    assert resp.status_code == 400 and resp.json()["status"] == "error"

@@ -134,8 +134,10 @@ def test_items_that_do_not_validate_are_skipped(feed: tuple[FakeFeed, str], trac
     fake, _ = feed
     fake.items.append({"code": "BAD-1", "title": "no status"})
     fake.items.append({"title": "no code", "status": "open"})
+    fake.items.append({"code": "", "title": "empty code", "status": "open"})
+    fake.items.append({"code": "X-1", "title": "bad status", "status": "paused"})
     outcome = tracker.sync_feed()
-    assert outcome["items_skipped"] == 2 and outcome["tasks_created"] == 5
+    assert outcome["items_skipped"] == 4 and outcome["tasks_created"] == 5
 
 
 def test_polling_imports_on_its_own(feed: tuple[FakeFeed, str]) -> None:
