@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from mock_1c.access import Sessions, basic_credentials, credentials_match
 from mock_1c.config import MockConfig
@@ -24,11 +24,9 @@ from mock_1c.odata import render
 from mock_1c.odata.service import ODataRequest, ODataService, Switches, split_odata_path
 from mock_1c.persist import SqliteStore
 from mock_1c.seed import SeedCounts, generate
+from mock_1c.soap import LabourService
 
 SOAP_PATH = "ws/TimeTracking.1cws"
-_AUTH_HTML = (
-    "<html><head><title>1С:Предприятие</title></head><body><h1>Ошибка аутентификации</h1></body></html>"
-)
 
 
 class Stats:
@@ -85,21 +83,22 @@ class MockState:
         self.odata = ODataService(self.ib)
         self.sessions = Sessions(config.max_sessions)
         self.stats = Stats()
+        self.soap = LabourService(self.ib)
         self.injector: Any = None
         self.dispatcher: Any = None
-        self.soap: Any = None
+        if config.webhook_url:
+            webhooks = importlib.import_module("mock_1c.webhooks")
+            types = set(config.webhook_types) or None
+            self.dispatcher = webhooks.WebhookDispatcher(
+                config.webhook_url, config.webhook_secret, config.webhook_mode, types
+            )
+            self.ib.subscribe(self.dispatcher.notify)
 
     def switches(self) -> Switches:
+        """Switches the fault middleware does not apply itself (it rewrites ``+``, drops
+        If-Match, charges ``$skip`` and turns 401 into an HTML page before/after the app)."""
         p = getattr(self.injector, "profile", None)
-        return Switches(
-            if_match_ignored=bool(getattr(p, "if_match_ignored", False)),
-            plus_as_space=bool(getattr(p, "plus_as_space", False)),
-            inlinecount_ignores_paging=bool(getattr(p, "inlinecount_ignores_paging", False)),
-            skip_cost_us=float(getattr(p, "skip_cost_us", 0.0) or 0.0),
-        )
-
-    def html_auth_failure(self) -> bool:
-        return bool(getattr(getattr(self.injector, "profile", None), "html_auth_failure", False))
+        return Switches(inlinecount_ignores_paging=bool(getattr(p, "inlinecount_ignores_paging", False)))
 
 
 def _wants_json(request: Request) -> bool:
@@ -108,8 +107,6 @@ def _wants_json(request: Request) -> bool:
 
 
 def _access_error(state: MockState, err: OneCError, request: Request) -> Response:
-    if err.status == 401 and state.html_auth_failure():
-        return HTMLResponse(_AUTH_HTML, status_code=200)
     response = render.error_response(err, "json" if _wants_json(request) else "atom")
     if err.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="1C:Enterprise"'
@@ -149,6 +146,16 @@ def create_app(config: MockConfig) -> Any:
 
     app.include_router(admin.router(state))
 
+    @app.on_event("startup")
+    def start_webhooks() -> None:
+        if state.dispatcher is not None:
+            state.dispatcher.start()
+
+    @app.on_event("shutdown")
+    def stop_webhooks() -> None:
+        if state.dispatcher is not None:
+            state.dispatcher.stop()
+
     @app.api_route("/{full_path:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE", "MERGE"])
     async def onec(request: Request, full_path: str) -> Response:
         path = request.scope["path"]
@@ -164,8 +171,6 @@ def create_app(config: MockConfig) -> Any:
             return response
         body = await request.body()
         if is_soap:
-            if state.soap is None:
-                return Response("SOAP service not available", status_code=404)
             response, label = await run_in_threadpool(
                 state.soap.handle, request.method, str(request.url), dict(request.headers), body
             )
