@@ -98,7 +98,7 @@ def stats(admin: str) -> dict[str, Any]:
 
 
 def requests_made(before: dict[str, Any], after: dict[str, Any]) -> int:
-    key = next((k for k in ("requests", "odata_requests", "total_requests") if k in after), None)
+    key = "total" if isinstance(after.get("total"), int) else None
     return int(after[key]) - int(before[key]) if key else -1
 
 

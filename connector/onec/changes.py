@@ -79,10 +79,13 @@ class ExchangePlanFeed:
             try:
                 self._node_ref = guid(self._node_input)
             except ValueError:
-                found = self.client.find_by(self.exchange_plan, "Code", self._node_input, select=["Ref_Key"])
+                # Codes are fixed-length and served space-padded; exchange plans have few nodes.
+                wanted = self._node_input.strip()
+                nodes = self.client.iter_entities(self.exchange_plan, select=["Ref_Key", "Code"])
+                found = next((n for n in nodes if str(n.get("Code", "")).strip() == wanted), None)
                 if found is None:
                     raise NotFound(
-                        f"exchange plan {self.exchange_plan} has no node with code {self._node_input!r}",
+                        f"exchange plan {self.exchange_plan} has no node with code {wanted!r}",
                         entity_set=self.exchange_plan,
                     ) from None
                 self._node_ref = str(found["Ref_Key"])

@@ -85,12 +85,14 @@ class ODataClient:
         expand: Iterable[str] | None = None,
         page_size: int | None = None,
         order_by_ref: bool = True,
+        order_by: Iterable[str] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Stream the objects of ``entity_set`` matching ``filter``, one page in memory at a time.
 
         With ``order_by_ref`` (and an entity set that has ``Ref_Key``) pages are read by keyset
         (``$orderby=Ref_Key`` and ``Ref_Key gt guid'<last>'``), which costs 1C the same for every
-        page; otherwise by ``$top``/``$skip``, whose cost grows with the offset."""
+        page; otherwise by ``$top``/``$skip`` (ordered by ``order_by`` when given, e.g.
+        ``["Period", "Recorder"]``), whose cost grows with the offset."""
         size = page_size or self.page_size
         keyset = order_by_ref and not entity_set.startswith(SKIP_PAGED_PREFIXES)
         sel = tuple(select or ())
@@ -108,7 +110,7 @@ class ODataClient:
                 filter=flt,
                 select=sel,
                 expand=tuple(expand or ()),
-                order_by=("Ref_Key",) if keyset else (),
+                order_by=("Ref_Key",) if keyset else tuple(order_by or ()),
                 top=size,
                 skip=None if keyset else skip,
             )

@@ -26,7 +26,18 @@ import requests
 
 from connector.onec.redaction import redact_text, redact_url
 
-LOCK_MARKERS = ("блокиров", "lock", "busy", "перегружен", "занят", "timeout", "тайм-аут")
+LOCK_MARKERS = (
+    "блокиров",
+    "lock",
+    "busy",
+    "перегружен",
+    "занят",
+    "timeout",
+    "тайм-аут",
+    "превышено максимальное время ожидания",
+    "ошибка при выполнении операции с информационной базой",
+    "ошибка субд",
+)
 CLOSED_MARKERS = ("дата запрета", "даты запрета", "запрета изменения", "closed period", "closing date")
 SESSION_MARKERS = ("session", "сеанс")
 
@@ -141,8 +152,13 @@ def classify_response(
     *,
     entity_set: str | None = None,
     had_session_cookie: bool = False,
+    write: bool = False,
 ) -> OneCError | None:
-    """``None`` for a usable answer, else the error it means. Never raises."""
+    """``None`` for a usable answer, else the error it means. Never raises.
+
+    A 500 on a read is transient (reads have no business rules); on a write it is retried only
+    when 1C's text says lock, busy, timeout or a database failure, since the same code -1 also
+    carries business-rule refusals that no retry can fix."""
     status = response.status_code
     url = response.url
     kw: dict[str, Any] = {"status": status, "url": url, "entity_set": entity_set}
@@ -179,7 +195,8 @@ def classify_response(
     if status in (502, 503, 504):
         return Retriable(f"1C unavailable: {text}", retry_after=retry_after, **kw)
     if status == 401:
-        reason = "access rights" if code == "20" else "credentials rejected (check user and password)"
+        creds = code != "20" or any(m in low for m in ("аутентификац", "пароль", "password", "authentica"))
+        reason = "credentials rejected (check user and password)" if creds else "insufficient access rights"
         return Fatal(f"{prefix}1C refused the request, {reason}: {text}", **kw)
     if code == "8" or (status == 404 and code is None and entity_set):
         return NotFound(f"entity set {entity_set} is not published in 1C's OData interface: {text}", **kw)
@@ -192,7 +209,7 @@ def classify_response(
     if status >= 500:
         if any(m in low for m in CLOSED_MARKERS):
             return ClosedPeriod(f"{prefix}closed period: {text}", **kw)
-        if code is None or any(m in low for m in LOCK_MARKERS):
+        if not write or code is None or any(m in low for m in LOCK_MARKERS):
             return Retriable(f"1C busy or failed transiently: {text}", retry_after=retry_after, **kw)
         return Fatal(f"{prefix}1C refused the operation: {text}", **kw)
     if status == 404:

@@ -125,7 +125,7 @@ class OneCHttp:
             log.debug(
                 "1C %s %s -> %s in %.3fs", method, redact_url(url), resp.status_code, time.monotonic() - t0
             )
-        error = classify_response(resp, entity_set=entity_set, had_session_cookie=had_cookie)
+        error = classify_response(resp, entity_set=entity_set, had_session_cookie=had_cookie, write=write)
         with self._lock:
             if starting and error is None:
                 self._session_state = "active" if self.session.cookies.get(SESSION_COOKIE) else "off"

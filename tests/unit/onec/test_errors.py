@@ -40,6 +40,11 @@ TABLE: list[tuple[requests.Response, type[OneCError], str]] = [
     (odata_error(406, "-1", "Превышено количество сеансов"), Retriable, "pool"),
     (response(429, text="slow down", headers={"Retry-After": "3"}), Retriable, "rate limit"),
     (odata_error(401, "20", "Недостаточно прав"), Fatal, "access rights"),
+    (
+        odata_error(401, "20", "Ошибка аутентификации: неверное имя пользователя или пароль."),
+        Fatal,
+        "credentials",
+    ),
     (response(401, text=""), Fatal, "credentials"),
     (odata_error(400, "14", "Ошибка разбора параметра $filter"), Fatal, "code 14"),
     (
@@ -57,10 +62,18 @@ TABLE: list[tuple[requests.Response, type[OneCError], str]] = [
 
 @pytest.mark.parametrize(("resp", "kind", "words"), TABLE)
 def test_response_maps_to_one_typed_error(resp: requests.Response, kind: type[OneCError], words: str) -> None:
-    err = classify_response(resp, entity_set=SET)
+    err = classify_response(resp, entity_set=SET, write=True)
     assert type(err) is kind
     assert words in str(err)
     assert err is not None and err.status == resp.status_code
+
+
+def test_generic_500_is_retried_on_reads_and_refused_on_writes_unless_transient() -> None:
+    rule = odata_error(500, "-1", "Превышено 24 часа в день")
+    assert type(classify_response(rule, write=True)) is Fatal
+    assert type(classify_response(rule, write=False)) is Retriable
+    db = odata_error(500, "-1", "Ошибка при выполнении операции с информационной базой")
+    assert type(classify_response(db, write=True)) is Retriable
 
 
 def test_success_is_not_an_error() -> None:
