@@ -63,6 +63,7 @@ class InfoBase:
         self._changes: dict[str, dict[str, int | None]] = {}
         self.meta: dict[str, Any] = {}
         self._counter = 0x0C_0000_0000
+        self.generation = 0
         if store is not None and not store.is_empty():
             loaded, meta = store.load()
             self._sets.update(loaded)
@@ -315,6 +316,7 @@ class InfoBase:
             listener(dict(event))
 
     def _persist(self, set_name: str, key: str, entity: Entity | None) -> None:
+        self.generation += 1
         if self._store is not None:
             self._store.save(set_name, key, entity)
 

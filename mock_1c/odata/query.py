@@ -7,6 +7,7 @@ small dicts, the stored ones are never copied whole or changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from mock_1c.errors import OneCError
@@ -76,8 +77,12 @@ def order_key(es: EntitySet, text: str) -> list[tuple[str, bool]]:
 
 
 def apply_order(items: list[Entity], keys: list[tuple[str, bool]]) -> list[Entity]:
+    """Stable multi-key sort; values of one property share a type in this base."""
     for name, desc in reversed(keys):
-        items = sorted(items, key=lambda e: (e.get(name) is None, e.get(name)), reverse=desc)
+        try:
+            items = sorted(items, key=itemgetter(name), reverse=desc)
+        except (KeyError, TypeError):
+            items = sorted(items, key=lambda e: (e.get(name) is None, str(e.get(name))), reverse=desc)
     return items
 
 

@@ -7,7 +7,9 @@ it; writes go through the InfoBase so every channel shares rules, DataVersions a
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -50,6 +52,8 @@ class ODataRequest:
 class ODataService:
     def __init__(self, ib: InfoBase) -> None:
         self.ib = ib
+        self._results: OrderedDict[tuple[str, str, str], tuple[int, list[Any]]] = OrderedDict()
+        self._results_lock = threading.Lock()
 
     def handle(self, req: ODataRequest) -> tuple[Response, str]:
         """(response, entity set name for statistics)."""
@@ -133,12 +137,29 @@ class ODataService:
         raise not_found(es.name, ",".join(f"{k}={v.value}" for k, v in key.items()))
 
     # ---- reads ---------------------------------------------------------------------------
-    def _select(self, es: EntitySet, opts: QueryOptions) -> list[Any]:
-        items: list[Any] = self.ib.entities(es.name)
+    def _select(
+        self, es: EntitySet, opts: QueryOptions, order: list[tuple[str, bool]] | None = None
+    ) -> list[Any]:
+        """Filtered (and ordered) snapshot; reused while the base is unchanged, so paging
+        through one query does not re-filter the whole set for every page."""
         text = opts.get("$filter")
+        cache_key = (es.name, text or "", repr(order))
+        generation = self.ib.generation
+        with self._results_lock:
+            hit = self._results.get(cache_key)
+            if hit is not None and hit[0] == generation:
+                self._results.move_to_end(cache_key)
+                return hit[1]
+        items: list[Any] = self.ib.entities(es.name)
         if text is not None:
             pred = query.compile_filter(self.ib, es, text)
             items = [e for e in items if pred(e)]
+        if order:
+            items = query.apply_order(items, order)
+        with self._results_lock:
+            self._results[cache_key] = (generation, items)
+            while len(self._results) > 32:
+                self._results.popitem(last=False)
         return items
 
     def _count(self, es: EntitySet, opts: QueryOptions) -> Response:
@@ -153,10 +174,8 @@ class ODataService:
         project = query.projector(
             self.ib, es, opts.get("$select"), opts.get("$expand"), nav_links=fmt == "json"
         )
-        items = self._select(es, opts)
+        items = self._select(es, opts, order)
         count = len(items)
-        if order:
-            items = query.apply_order(items, order)
         if skip:
             if req.switches.skip_cost_us:
                 time.sleep(req.switches.skip_cost_us * skip / 1_000_000)

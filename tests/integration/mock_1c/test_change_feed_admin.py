@@ -14,7 +14,7 @@ NODE = "ExchangePlan_ТТ_ОбменСТрекером"
 
 
 def node_ref(m: MockOneC) -> str:
-    return get_json(m, NODE)["value"][0]["Ref_Key"]  # type: ignore[no-any-return]
+    return get_json(m, NODE)["value"][0]["Ref_Key"]
 
 
 def call(m: MockOneC, node: str, op: str, n: int | str | None) -> requests.Response:
