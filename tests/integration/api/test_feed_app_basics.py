@@ -35,6 +35,7 @@ def test_healthz_answers_ok(connector: RunningConnector) -> None:
 def test_openapi_docs_are_served_under_the_product_title(connector: RunningConnector) -> None:
     spec = requests.get(connector.url + "/openapi.json", timeout=10).json()
     assert spec["info"]["title"] == "onec-bridge"
+    assert "/tracker/v1/tasks" in spec["paths"]
     assert requests.get(connector.url + "/docs", timeout=10).status_code == 200
 
 
