@@ -1,0 +1,252 @@
+"""The outbound engine: tracked time becomes exact actual labour in 1C.
+
+One run: match employees → re-read the tracker's window → aggregate (pure) → diff against what
+was enqueued before (pure) → store desired labour + outbox intents in one transaction →
+deliver (``labour_deliver``) → refresh plan-fact and the objects' flags. Every piece of time
+that is not written has a named reason counted in the run (``skipped:<reason>`` and
+``skipped_seconds:<reason>``); closed-period differences are parked or adjusted and reported.
+
+All labour mappings are planned together: one weekly document holds an employee's rows of every
+mapping that writes through the OData channel, so planning one mapping alone would drop the
+others' rows from it. ``mapping`` only names the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.mapping.schema import Employees, Mapping
+from connector.onec.errors import NotFound
+from connector.onec.values import parse_datetime
+from connector.store.history import park
+from connector.store.models import Employee
+from connector.sync.aggregate import AggregationResult, aggregate
+from connector.sync.labour_deliver import deliver_all
+from connector.sync.labour_diff import diff_labour
+from connector.sync.labour_employees import refresh_directory, refresh_matches
+from connector.sync.labour_flags import update_plan_fact
+from connector.sync.labour_pull import intake_slices, pull_window, snapshot_slices
+from connector.sync.labour_record import LabourRecord as RunRecorder
+from connector.sync.labour_state import enqueue, labour_key, load_written
+from connector.sync.labour_targets import TargetResolver
+from connector.sync.model import Channel, ClosedPeriodChange, LabourAggregate, LabourIntent, Target, TimeSlice
+from connector.sync.timeutil import week_of
+
+if TYPE_CHECKING:
+    from connector.runtime import Runtime
+
+CLOSING_DATE = "Constant_ТТ_ДатаЗапретаИзменения"
+NO_EMPLOYEE_RECORD = "no_1c_employee_record"
+CHANNELS: tuple[Channel, ...] = ("odata_timesheet", "soap")
+
+
+@dataclass
+class RunResult:
+    """What a labour run did: its record id, counters, intents and closed-period findings."""
+
+    run_id: int | None
+    window: tuple[date, date]
+    counters: dict[str, int] = field(default_factory=dict)
+    intents: list[LabourIntent] = field(default_factory=list)
+    closed: list[ClosedPeriodChange] = field(default_factory=list)
+    delivery: dict[str, int] = field(default_factory=dict)
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_closing_date(runtime: Runtime) -> date | None:
+    """1C's closing date (labour on or before it is refused); None when unset or not published."""
+    onec = runtime.onec
+    try:
+        resp = onec.http.request("GET", f"{onec.root}/{CLOSING_DATE}?$format=json", entity_set=CLOSING_DATE)
+    except NotFound:
+        return None
+    value = resp.json().get("Value")
+    if not isinstance(value, str):
+        return None
+    parsed = parse_datetime(value, onec.tz)
+    return parsed.date() if parsed else None
+
+
+class LabourEngine:
+    """``LabourEngine(runtime).run(trigger=...)``: one labour sync over a sliding window."""
+
+    def __init__(self, runtime: Runtime, *, worker_id: str = "labour-run", deliver: bool = True) -> None:
+        self.runtime = runtime
+        self.worker_id = worker_id
+        self.deliver = deliver
+
+    def window(self, since: date | None, until: date | None) -> tuple[date, date]:
+        """``since..until`` (inclusive), defaulting to the lookback ending today in the company zone."""
+        today = datetime.now(ZoneInfo(self.runtime.settings.timezone)).date()
+        last = until or today
+        first = since or last - timedelta(days=self.runtime.settings.labour_lookback_days - 1)
+        if first > last:
+            raise ValueError(f"labour window starts after it ends: {first} > {last}")
+        return first, last
+
+    def run(
+        self,
+        *,
+        trigger: str,
+        mapping: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        dry_run: bool = False,
+    ) -> RunResult:
+        """Plan (and unless ``dry_run``, commit and deliver) labour for the window."""
+        rt = self.runtime
+        if mapping is not None:
+            rt.mapping(mapping)
+        mappings = [m for m in rt.mappings if m.labour is not None]
+        first, last = self.window(since, until)
+        rec = RunRecorder(trigger, mapping, dry_run=dry_run)
+        result = RunResult(None, (first, last))
+        closing = read_closing_date(rt)
+        policy = rt.settings.closed_period_policy
+        with rt.sessions() as session:
+            rec.start(session)
+            result.run_id = rec.run_id
+            session.commit()
+            tracker_people = rt.tracker.employees()
+            refresh_directory(session, rt.onec)
+            rules = mappings[0].employees if mappings else Employees()
+            matched = refresh_matches(session, tracker_people, rules)
+            result.unmatched = [
+                {"tracker_employee_id": e.id, "email": e.email, "name": e.name, "reason": why}
+                for e, why in matched.unmatched
+            ]
+            rec.count("tracker_rows", pull_window(session, rt.tracker, first, last))
+            slices = snapshot_slices(session, first, last) + intake_slices(session, first, last)
+            resolver = TargetResolver(session, rt.onec, mappings)
+            by_channel = self._split(slices, resolver, mappings, rec)
+            employees = self._employees(session, rec)
+            for channel in CHANNELS:
+                intents, closed = self._plan(
+                    session,
+                    channel,
+                    by_channel.get(channel, []),
+                    resolver,
+                    employees,
+                    closing,
+                    policy,
+                    (first, last),
+                    rec,
+                )
+                result.intents += intents
+                result.closed += closed
+            if dry_run:
+                session.rollback()
+                result.counters = rec.summary()
+                return result
+            rec.count("intents", enqueue(session, result.intents))
+            rec.flush(session)
+            session.commit()
+        if self.deliver:
+            result.delivery = deliver_all(rt, self.worker_id)
+            for name, n in result.delivery.items():
+                rec.count(f"delivery:{name}", n)
+        with rt.sessions.begin() as session:
+            rec.counters.update(update_plan_fact(session, rt.onec if self.deliver else None, mappings))
+            failed = result.delivery.get("parked", 0) or rec.counters.get("flags_failed", 0)
+            rec.flush(session, "partial" if failed else "ok")
+        result.counters = rec.summary()
+        return result
+
+    def _split(
+        self, slices: list[TimeSlice], resolver: TargetResolver, mappings: list[Mapping], rec: RunRecorder
+    ) -> dict[Channel, list[TimeSlice]]:
+        channel_of = {m.name: m.labour.channel for m in mappings if m.labour is not None}
+        out: dict[Channel, list[TimeSlice]] = {}
+        for s in slices:
+            res = resolver.resolve(s.task_code)
+            if res.target is None:
+                reason = res.reason or "unknown_task"
+                rec.count(f"skipped_seconds:{reason}", max(s.seconds or 0, 0))
+                rec.note(f"{s.employee_key}/{s.task_code}", "skipped", reason, res.detail or None)
+                continue
+            out.setdefault(channel_of[res.target.mapping], []).append(s)
+        return out
+
+    def _employees(self, session: Session, rec: RunRecorder) -> dict[str, str | None]:
+        rows = session.execute(select(Employee).where(Employee.tracker_employee_id.is_not(None))).scalars()
+        return {r.tracker_employee_id: r.onec_employee_ref for r in rows if r.tracker_employee_id}
+
+    def _plan(
+        self,
+        session: Session,
+        channel: Channel,
+        slices: list[TimeSlice],
+        resolver: TargetResolver,
+        employees: dict[str, str | None],
+        closing: date | None,
+        policy: Any,
+        window: tuple[date, date],
+        rec: RunRecorder,
+    ) -> tuple[list[LabourIntent], list[ClosedPeriodChange]]:
+        kept = []
+        for s in slices:
+            if s.employee_key in employees and employees[s.employee_key] is None:
+                rec.count(f"skipped_seconds:{NO_EMPLOYEE_RECORD}", max(s.seconds or 0, 0))
+                rec.note(f"{s.employee_key}/{s.task_code}", "skipped", NO_EMPLOYEE_RECORD)
+                continue
+            kept.append(s)
+
+        def target(code: str) -> Target | None:
+            return resolver.resolve(code).target
+
+        agg = aggregate(
+            kept,
+            resolve=target,
+            match_employee=lambda k: employees.get(k),
+            tz=self.runtime.settings.timezone,
+            rounding_for=resolver.rounding_for,
+        )
+        self._note_skips(agg, rec)
+        customers = {(a.key.object_type, a.key.object_ref): a.customer_ref for a in agg.aggregates}
+        monday, sunday = week_of(window[0])[0], week_of(window[1])[1]
+        written = load_written(session, channel, monday, sunday, closing, customers)
+        desired = list(agg.aggregates) + self._hold(agg, written, window)
+        diff = diff_labour(
+            desired, written, channel=channel, closing_date=closing, policy=policy, window=window
+        )
+        for c in diff.closed:
+            ref = f"{c.key.employee_ref}/{c.key.object_ref or '-'}/{c.key.work_date}"
+            detail = f"{c.written_minutes} → {c.desired_minutes} min"
+            if c.policy == "adjust" and c.adjusted_on:
+                rec.note(ref, "adjusted", "closed_period", f"{detail}, written on {c.adjusted_on}")
+            else:
+                rec.note(ref, "parked", "closed_period", detail)
+                park(session, "labour_closed_period", ref, c.reason, {"delta_minutes": c.delta_minutes})
+        return diff.intents, diff.closed
+
+    @staticmethod
+    def _hold(agg: AggregationResult, written: list[Any], window: tuple[date, date]) -> list[LabourAggregate]:
+        """Rejected days (e.g. over 24 h) keep what 1C already holds instead of being deleted."""
+        bad = {r.aggregate.key for r in agg.rejected}
+        return [
+            LabourAggregate(w.key, w.minutes * 60, w.minutes, w.billable, w.evidence_url, w.customer_ref)
+            for w in written
+            if w.adjusts is None and w.key in bad and window[0] <= w.key.work_date <= window[1]
+        ]
+
+    @staticmethod
+    def _note_skips(agg: AggregationResult, rec: RunRecorder) -> None:
+        for reason, n in agg.skipped_seconds.items():
+            rec.count(f"skipped_seconds:{reason}", n)
+        for reason, items in agg.samples.items():
+            extra = agg.skipped[reason] - len(items)
+            for it in items:
+                day = str(it.work_date) if it.work_date else None
+                rec.note(f"{it.employee_key}/{it.task_code}", "skipped", reason, day)
+            if extra > 0:
+                rec.count("skipped", extra)
+                rec.count(f"skipped:{reason}", extra)
+
+
+__all__ = ["LabourEngine", "RunResult", "labour_key", "read_closing_date"]

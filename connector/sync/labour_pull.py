@@ -1,0 +1,99 @@
+"""Reading tracked time: the tracker's per-day totals for a window, snapshotted in ``time_rows``.
+
+The whole window is re-read on every pull and replaces the stored snapshot of that window, so
+an edit or a deletion in the tracker shows up as a changed or vanished row (pitfall 10). Time
+pushed to the intake (``POST /tracker/v1/time-entries``) is added as interval slices when the
+intake is installed. Evidence (the first screenshot link of an employee/task/day) rides along.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from connector.store.labour import TimeRowData, replace_time_rows, time_rows_between
+from connector.sync.model import TimeSlice
+from connector.tracker.base import Tracker
+
+FOREIGN_TASK_PREFIX = "#"
+"""Time on a tracker task without one of our codes is stored under ``#<tracker task id>``."""
+
+
+def pull_window(session: Session, tracker: Tracker, first: date, last: date) -> int:
+    """Re-read ``first..last`` (inclusive local days) from the tracker into ``time_rows``."""
+    end = last + timedelta(days=1)
+    totals: dict[tuple[str, str, date], int] = defaultdict(int)
+    for t in tracker.time_per_day(first, end):
+        code = t.task_code or f"{FOREIGN_TASK_PREFIX}{t.task_id}"
+        totals[(t.employee_id, code, t.day)] += t.seconds
+    evidence: dict[tuple[str, str, date], str] = {}
+    if tracker.capabilities.evidence and totals:
+        for ev in tracker.evidence(first, end):
+            code = ev.task_code or f"{FOREIGN_TASK_PREFIX}{ev.task_id}"
+            key = (ev.employee_id, code, ev.day)
+            if ev.urls and key not in evidence:
+                evidence[key] = ev.urls[0]
+    rows = [
+        TimeRowData(emp, code, day, seconds, "pull", evidence.get((emp, code, day)))
+        for (emp, code, day), seconds in sorted(totals.items())
+    ]
+    return replace_time_rows(session, first, last, rows)
+
+
+def snapshot_slices(session: Session, first: date, last: date) -> list[TimeSlice]:
+    """The stored snapshot of ``first..last`` as per-day slices keyed by tracker employee id."""
+    return [
+        TimeSlice(
+            employee_key=r.employee,
+            task_code=r.task_code,
+            day=r.day,
+            seconds=r.seconds,
+            evidence_url=r.evidence,
+            source_entry_id=f"{r.employee}/{r.task_code}/{r.day.isoformat()}",
+        )
+        for r in time_rows_between(session, first, last)
+    ]
+
+
+def _intake() -> Callable[..., Iterable[Any]] | None:
+    try:
+        module = importlib.import_module("connector.store.entries")
+    except ImportError:
+        return None
+    fn = getattr(module, "entries_in_window", None)
+    return fn if callable(fn) else None
+
+
+def intake_slices(session: Session, first: date, last: date) -> list[TimeSlice]:
+    """Pushed intake entries overlapping ``first..last`` as interval slices (none without intake).
+
+    An entry is read through its attributes ``employee``/``employee_id``, ``task_code``,
+    ``start``, ``end`` and ``id``; entries that do not have that shape are ignored.
+    """
+    fn = _intake()
+    if fn is None:
+        return []
+    out = []
+    for e in fn(session, first, last + timedelta(days=1)):
+        employee = getattr(e, "employee_id", None) or getattr(e, "employee", None)
+        code, start, end = getattr(e, "task_code", None), getattr(e, "start", None), getattr(e, "end", None)
+        if not (employee and code and start and end):
+            continue
+        try:
+            out.append(
+                TimeSlice(
+                    employee_key=str(employee),
+                    task_code=str(code),
+                    start=start,
+                    end=end,
+                    source_entry_id=str(getattr(e, "id", "")) or None,
+                )
+            )
+        except ValueError:
+            continue
+    return out
