@@ -6,17 +6,24 @@ Exit codes: 0 success, 1 the work failed (e.g. invalid mappings), 2 bad settings
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from connector.settings import Settings
 
+if TYPE_CHECKING:
+    from connector.runtime import Runtime
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bridge between 1C:CRM and time trackers.")
 db_app = typer.Typer(no_args_is_help=True, help="The connector's state store.")
 app.add_typer(db_app, name="db")
+failures_app = typer.Typer(no_args_is_help=True, help="Failed items: list and retry.")
+app.add_typer(failures_app, name="failures")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -91,6 +98,250 @@ def db_upgrade(
     except SQLAlchemyError as exc:
         fail(f"database upgrade failed ({type(exc).__name__}): {str(exc).splitlines()[0]}", 1)
     typer.echo(f"database at revision {reached}")
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """The store migrated to head and a Runtime on it; bad URLs or mappings end the command."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from connector.mapping import MappingError
+    from connector.runtime import Runtime
+    from connector.service import migrate
+    from connector.store.db import StoreUrlError
+
+    try:
+        migrate(settings.database_url)
+        return Runtime.from_settings(settings)
+    except StoreUrlError as exc:
+        fail(str(exc), 2)
+    except MappingError as exc:
+        fail(str(exc), 1)
+    except SQLAlchemyError as exc:
+        fail(f"the store is unavailable ({type(exc).__name__}): {str(exc).splitlines()[0]}", 1)
+
+
+def print_rows(title: str, rows: list[dict[str, Any]]) -> None:
+    """Rows as a rich table (columns of the first row)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not rows:
+        console.print(f"{title}: nothing to show")
+        return
+    table = Table(title=title)
+    for column in rows[0]:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+def summary_row(kind: str, result: Any) -> dict[str, Any]:
+    counters = dict(getattr(result, "counters", {}) or {})
+    return {
+        "run": getattr(result, "run_id", None),
+        "kind": kind,
+        "mapping": getattr(result, "mapping", None) or "*",
+        "status": getattr(result, "status", None) or ("failed" if counters.get("failed") else "ok"),
+        "counters": ", ".join(f"{k}={v}" for k, v in sorted(counters.items()) if ":" not in k),
+    }
+
+
+def run_cycle(runtime: Runtime, what: str, mapping: str | None, dry_run: bool) -> bool:
+    """One inbound run per mapping and/or one labour run, with a progress bar and a summary table."""
+    from rich.progress import Progress
+
+    from connector.sync.inbound import InboundEngine
+    from connector.sync.labour import LabourEngine
+
+    if mapping is not None:
+        runtime.mapping(mapping)
+    steps: list[tuple[str, str | None]] = []
+    if what in ("tasks", "all"):
+        names = [mapping] if mapping else [m.name for m in runtime.mappings]
+        steps += [("tasks", n) for n in names]
+    if what in ("labour", "all"):
+        steps.append(("labour", mapping))
+    rows = []
+    inbound = InboundEngine(runtime)
+    with Progress(transient=True) as progress:
+        bar = progress.add_task("sync", total=len(steps))
+        for kind, name in steps:
+            progress.update(bar, description=f"{kind} {name or ''}".strip())
+            if kind == "tasks":
+                result: Any = inbound.run(name, trigger="manual", dry_run=dry_run)
+            else:
+                result = LabourEngine(runtime).run(trigger="manual", mapping=name, dry_run=dry_run)
+            rows.append(summary_row("inbound" if kind == "tasks" else "labour", result))
+            progress.advance(bar)
+    print_rows("dry run (nothing written)" if dry_run else "sync", rows)
+    return all(r["status"] != "failed" for r in rows)
+
+
+def run_resync(runtime: Runtime, mapping: str, refs: list[str] | None) -> bool:
+    """Re-read a mapping (or some of its objects) from 1C now."""
+    from connector.sync.inbound import InboundEngine
+
+    runtime.mapping(mapping)
+    result = InboundEngine(runtime).run(mapping, trigger="resync", refs=refs)
+    print_rows("resync", [summary_row("inbound", result)])
+    return result.status != "failed"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8080,
+    scheduler: Annotated[bool, typer.Option("--scheduler/--no-scheduler", help="run the jobs")] = True,
+) -> None:
+    """Serve the API (webhooks, task feed, ops, reports) and run the scheduled jobs."""
+    from connector.service import serve as run_service
+    from connector.settings import UnsafeSettings, check_safe_to_serve
+
+    settings = load_settings()
+    try:
+        check_safe_to_serve(settings, host)
+    except UnsafeSettings as exc:
+        fail(str(exc), 2)
+    from connector.mapping import MappingError
+    from connector.store.db import StoreUrlError
+
+    try:
+        run_service(settings, host, port, scheduler=scheduler)
+    except StoreUrlError as exc:
+        fail(str(exc), 2)
+    except MappingError as exc:
+        fail(str(exc), 1)
+
+
+class SyncWhat(StrEnum):
+    tasks = "tasks"
+    labour = "labour"
+    all = "all"
+
+
+@app.command()
+def sync(
+    what: Annotated[SyncWhat, typer.Argument(help="tasks (1C → tracker), labour (tracker → 1C) or all")] = (
+        SyncWhat.all
+    ),
+    mapping: Annotated[str | None, typer.Option(help="only this mapping")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and report, write nothing")] = False,
+) -> None:
+    """Run one sync cycle now and print a summary table (exit 1 if a run failed)."""
+    settings = load_settings()
+    runtime = open_runtime(settings)
+    try:
+        ok = run_cycle(runtime, what.value, mapping, dry_run)
+    except KeyError as exc:
+        fail(str(exc.args[0]), 2)
+    finally:
+        runtime.close()
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def resync(
+    mapping: Annotated[str, typer.Argument(help="mapping to re-read from 1C")],
+    ref: Annotated[list[str] | None, typer.Option(help="only these 1C refs (GUIDs); repeatable")] = None,
+) -> None:
+    """Re-read a mapping's objects from 1C now (all of them, or the given refs)."""
+    settings = load_settings()
+    runtime = open_runtime(settings)
+    try:
+        ok = run_resync(runtime, mapping, ref or None)
+    except (KeyError, ValueError) as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc), 2)
+    finally:
+        runtime.close()
+    if not ok:
+        raise typer.Exit(1)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help="plan-fact, timesheet, output or sales")],
+    from_: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="first day")] = None,
+    to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="last day")] = None,
+    period: Annotated[str, typer.Option(help="timesheet grouping: day, week or month")] = "day",
+    format: Annotated[ReportFormat, typer.Option(help="table, csv or json")] = ReportFormat.table,
+) -> None:
+    """Print a report from the store (exit 2 on bad parameters)."""
+    from connector.reports import ReportError, build_report, to_csv
+
+    settings = load_settings()
+    runtime = open_runtime(settings)
+    try:
+        with runtime.sessions() as session:
+            rows = build_report(
+                name, session, runtime.mappings, from_ and from_.date(), to and to.date(), period
+            )
+    except ReportError as exc:
+        fail(str(exc), 2)
+    finally:
+        runtime.close()
+    if format is ReportFormat.csv:
+        typer.echo(to_csv(rows), nl=False)
+    elif format is ReportFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print_rows(name, rows)
+
+
+@failures_app.command("list")
+def failures_list(
+    parked: Annotated[bool, typer.Option("--parked", help="only parked items")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+) -> None:
+    """Failed items with their reason and the id to retry them by."""
+    from connector.api.ops import failures as list_all
+
+    runtime = open_runtime(load_settings())
+    try:
+        with runtime.sessions() as session:
+            rows = list_all(None, session, parked=True if parked else None, limit=limit)["items"]
+    finally:
+        runtime.close()
+    print_rows("failures", rows)
+
+
+@failures_app.command("retry")
+def failures_retry(failure_id: Annotated[str, typer.Argument(help="id from `failures list`")]) -> None:
+    """Retry one failed item now."""
+    from connector.api.errors import ApiError
+    from connector.api.ops import retry_failure
+
+    runtime = open_runtime(load_settings())
+    try:
+        with runtime.sessions.begin() as session:
+            result = retry_failure(session, failure_id)
+    except ApiError as exc:
+        fail(exc.message, 1)
+    finally:
+        runtime.close()
+    typer.echo(f"{failure_id}: {result['state']}")
+
+
+@app.command()
+def demo(
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="exit after the summary")] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="keep the demo's store here")] = None,
+) -> None:
+    """Run the whole loop on one machine: mock 1C, mock tracker and the connector."""
+    from connector.demo import DemoError, run_demo
+
+    try:
+        run_demo(no_wait=no_wait, data_dir=data_dir)
+    except DemoError as exc:
+        fail(f"demo failed: {exc}", 1)
 
 
 def main() -> None:

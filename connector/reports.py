@@ -1,0 +1,287 @@
+"""The reports department heads ask for, built from the store with the sync core's pure helpers.
+
+All four read the rounded labour aggregates (the minutes written to 1C), so a report agrees with
+1C to the minute: plan-fact per project/task/participant, timesheet per employee and project by
+day/week/month, per-employee output per customer and date, and the sales time structure per
+manager and month by category. Each report returns plain rows (dicts) that the API serves as
+JSON or CSV and the CLI prints as a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.mapping.schema import Mapping
+from connector.store.models import Employee, Labour, Link
+from connector.sync.model import LabourAggregate, LabourKey, Plan, Thresholds
+from connector.sync.planfact import plan_fact as plan_fact_core
+from connector.sync.timesheet import Period, employee_output, sales_structure, timesheet
+
+ReportName = Literal["plan-fact", "timesheet", "output", "sales"]
+REPORTS: tuple[str, ...] = ("plan-fact", "timesheet", "output", "sales")
+
+
+class ReportError(ValueError):
+    """Bad report parameters (the message says which and how to fix them)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """An inclusive range of local work dates; ``None`` ends are open."""
+
+    first: date | None
+    last: date | None
+
+    @classmethod
+    def of(cls, first: date | None, last: date | None) -> Window:
+        if first is not None and last is not None and first > last:
+            raise ReportError(f"`from` ({first.isoformat()}) is after `to` ({last.isoformat()}): swap them")
+        return cls(first, last)
+
+    @classmethod
+    def month_to_date(cls, today: date) -> Window:
+        return cls(today.replace(day=1), today)
+
+
+def _hours(minutes: int | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 2)
+
+
+@dataclass
+class Directory:
+    """Names for the refs in the labour table: employees and 1C objects (through the links)."""
+
+    employees: dict[str, Employee]
+    links: dict[str, Link]
+
+    @classmethod
+    def load(cls, session: Session) -> Directory:
+        emps = {
+            e.onec_employee_ref: e for e in session.execute(select(Employee)).scalars() if e.onec_employee_ref
+        }
+        links = {link.onec_ref: link for link in session.execute(select(Link)).scalars()}
+        return cls(emps, links)
+
+    def employee(self, ref: str) -> dict[str, Any]:
+        e = self.employees.get(ref)
+        return {"employee_ref": ref, "employee": e.name if e else ref, "email": e.email if e else None}
+
+    def payload(self, object_ref: str | None) -> dict[str, Any]:
+        link = self.links.get(object_ref or "")
+        return dict(link.payload or {}) if link else {}
+
+
+def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
+    """The current rounded aggregates of the window (customer from the object's link)."""
+    query = select(Labour).order_by(Labour.work_date, Labour.key)
+    if window.first is not None:
+        query = query.where(Labour.work_date >= window.first)
+    if window.last is not None:
+        query = query.where(Labour.work_date <= window.last)
+    links = {
+        ref: payload
+        for ref, payload in session.execute(select(Link.onec_ref, Link.payload))
+        if isinstance(payload, dict)
+    }
+    out = []
+    for row in session.execute(query).scalars():
+        if row.minutes <= 0:
+            continue
+        key = LabourKey(
+            row.employee_ref,
+            row.object_type or None,
+            row.object_ref or None,
+            row.work_date,
+            row.work_type_ref,
+        )
+        customer = (links.get(row.object_ref) or {}).get("customer")
+        out.append(LabourAggregate(key, row.minutes * 60, row.minutes, row.billable, None, customer))
+    return out
+
+
+def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Window) -> list[dict[str, Any]]:
+    """Per task (then per participant) planned vs actual hours, percent and overrun state.
+
+    Fact is the labour of ``window`` (all recorded labour when open); the plan is the task's.
+    A ``project`` line sums its tasks.
+    """
+    directory = Directory.load(session)
+    thresholds = {m.name: m.labour.thresholds for m in mappings if m.labour is not None}
+    labour = load_labour(session, window)
+    user_to_emp = {
+        e.onec_user_ref: e.onec_employee_ref for e in directory.employees.values() if e.onec_user_ref
+    }
+    rows: list[dict[str, Any]] = []
+    projects: dict[str, list[int]] = {}
+    links = sorted(
+        (lk for lk in directory.links.values() if lk.onec_type and lk.category in ("service", "project")),
+        key=lambda lk: (lk.mapping, lk.task_code),
+    )
+    for link in links:
+        payload = dict(link.payload or {})
+        participants = tuple(
+            (emp, None)
+            for a in payload.get("assignees") or []
+            if (emp := user_to_emp.get(a.get("user_ref"))) is not None
+        )
+        plan = Plan(link.onec_type, link.onec_ref, link.planned_minutes, participants)
+        t = thresholds.get(link.mapping)
+        core = Thresholds(t.warn, t.alert) if t else Thresholds()
+        mine = [a for a in labour if a.key.object_ref == link.onec_ref]
+        for line in plan_fact_core([plan], mine, core):
+            if line.employee_ref is not None and not participants:
+                continue
+            person = directory.employee(line.employee_ref) if line.employee_ref else {"employee": None}
+            rows.append(
+                {
+                    "level": "participant" if line.employee_ref else "task",
+                    "mapping": link.mapping,
+                    "project": payload.get("project"),
+                    "task_code": link.task_code,
+                    "title": link.title,
+                    "employee": person["employee"],
+                    "planned_hours": _hours(line.planned_minutes),
+                    "actual_hours": _hours(line.actual_minutes),
+                    "planned_minutes": line.planned_minutes,
+                    "actual_minutes": line.actual_minutes,
+                    "percent": line.percent,
+                    "overrun": line.state,
+                }
+            )
+            if line.employee_ref is None and payload.get("project"):
+                acc = projects.setdefault(str(payload["project"]), [0, 0])
+                acc[0] += line.planned_minutes or 0
+                acc[1] += line.actual_minutes
+    for name, (planned, actual) in sorted(projects.items()):
+        rows.append(
+            {
+                "level": "project",
+                "mapping": None,
+                "project": name,
+                "task_code": None,
+                "title": name,
+                "employee": None,
+                "planned_hours": _hours(planned),
+                "actual_hours": _hours(actual),
+                "planned_minutes": planned,
+                "actual_minutes": actual,
+                "percent": round(100 * actual / planned, 1) if planned else None,
+                "overrun": None,
+            }
+        )
+    return rows
+
+
+def timesheet_report(session: Session, window: Window, period: Period = "day") -> list[dict[str, Any]]:
+    """Minutes per employee, project (the task code for objects outside projects) and period."""
+    directory = Directory.load(session)
+
+    def project_of(a: LabourAggregate) -> str | None:
+        payload = directory.payload(a.key.object_ref)
+        link = directory.links.get(a.key.object_ref or "")
+        return payload.get("project") or (link.task_code if link else None)
+
+    return [
+        {
+            **directory.employee(line.employee_ref),
+            "project": line.project,
+            "period": period,
+            "period_start": line.period_start.isoformat(),
+            "minutes": line.minutes,
+            "hours": _hours(line.minutes),
+            "billable_minutes": line.billable_minutes,
+        }
+        for line in timesheet(load_labour(session, window), period, project_of)
+    ]
+
+
+def output_report(session: Session, window: Window) -> list[dict[str, Any]]:
+    """Per-employee output ("выработка"): minutes and billable minutes per customer and date."""
+    directory = Directory.load(session)
+    return [
+        {
+            **directory.employee(line.employee_ref),
+            "customer": line.customer_ref,
+            "date": line.work_date.isoformat(),
+            "minutes": line.minutes,
+            "hours": _hours(line.minutes),
+            "billable_minutes": line.billable_minutes,
+            "billable_hours": _hours(line.billable_minutes),
+        }
+        for line in employee_output(load_labour(session, window))
+    ]
+
+
+def sales_report(session: Session, mappings: Sequence[Mapping], window: Window) -> list[dict[str, Any]]:
+    """A manager's month by category (the sales mappings' static tasks, by work type)."""
+    categories = {
+        t.work_type.ref: t.title
+        for m in mappings
+        if m.category == "sales"
+        for t in m.static_tasks
+        if t.work_type.ref is not None
+    }
+    directory = Directory.load(session)
+    lines = sales_structure(load_labour(session, window), lambda a: categories.get(a.key.work_type_ref))
+    return [
+        {
+            **directory.employee(line.employee_ref),
+            "month": line.month.strftime("%Y-%m"),
+            "category": line.category,
+            "minutes": line.minutes,
+            "hours": _hours(line.minutes),
+            "share_percent": round(line.share * 100, 1),
+        }
+        for line in lines
+    ]
+
+
+def build_report(
+    name: str,
+    session: Session,
+    mappings: Sequence[Mapping],
+    first: date | None = None,
+    last: date | None = None,
+    period: str = "day",
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """Dispatch by report name; open windows default to the current month (plan-fact: all time)."""
+    if name not in REPORTS:
+        raise ReportError(f"unknown report {name!r}; choose one of: {', '.join(REPORTS)}")
+    if period not in ("day", "week", "month"):
+        raise ReportError(f"period must be day, week or month, got {period!r}")
+    window = Window.of(first, last)
+    if name == "plan-fact":
+        return plan_fact_report(session, mappings, window)
+    if first is None and last is None:
+        window = Window.month_to_date(today or date.today())
+    elif first is None and last is not None:
+        window = Window(last.replace(day=1), last)
+    elif last is None and first is not None:
+        window = Window(first, max(first, today or date.today()))
+    if name == "timesheet":
+        return timesheet_report(session, window, period)  # type: ignore[arg-type]
+    if name == "output":
+        return output_report(session, window)
+    return sales_report(session, mappings, window)
+
+
+def to_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """Rows as CSV with a header (columns of the first row; empty text for no rows)."""
+    rows = list(rows)
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()

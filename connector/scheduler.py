@@ -1,0 +1,288 @@
+"""Scheduled jobs of the service, each run by one replica at a time.
+
+Jobs: an inbound sync per mapping (on the mapping's change-detection interval or cron), the
+inbox worker (webhook hints), the resync worker (operators' requests), the labour tick (pull,
+aggregate, diff), the outbox delivery worker and a reconciliation sweep (full re-read, pitfall
+10). Every execution first takes a lock named after the job: ``pg_try_advisory_lock`` on a
+dedicated PostgreSQL connection, or a process-local lock on SQLite (one process owns an
+embedded store). A replica that does not get the lock skips that execution.
+
+Periodic syncs also record their last start in the store (cursor ``job:<name>``) under the lock,
+so when N replicas fire the same tick one after another only the first one runs it: a sync job
+runs at most once per ``min_gap`` across the cluster. Queue workers have no gap: the lock only
+keeps two replicas from polling the same queue at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, text, update
+
+from connector.logs import run_context
+from connector.mapping.schema import Mapping
+from connector.metrics import Metrics
+from connector.runtime import Runtime
+from connector.store.db import is_postgresql
+from connector.store.links import get_cursor, set_cursor
+from connector.store.models import InboxEvent, OutboxIntent
+from connector.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+_local_locks: dict[str, threading.Lock] = {}
+_local_guard = threading.Lock()
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_try_advisory_lock`` derived from the job name."""
+    digest = hashlib.blake2b(f"onec-bridge:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextlib.contextmanager
+def job_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """Yield True when this process holds the job's lock for the block, False when another does."""
+    if not is_postgresql(engine):
+        with _local_guard:
+            lock = _local_locks.setdefault(name, threading.Lock())
+        got = lock.acquire(blocking=False)
+        try:
+            yield got
+        finally:
+            if got:
+                lock.release()
+        return
+    key = advisory_key(name)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
+def worker_id(job: str) -> str:
+    """Who claims queue rows: host, process and job, so a replica can release its own claims."""
+    return f"{socket.gethostname()}:{os.getpid()}:{job}"
+
+
+def release_claims(runtime: Runtime, prefix: str) -> int:
+    """Return rows still claimed by this process's workers to ``pending`` (graceful shutdown)."""
+    released = 0
+    with runtime.sessions.begin() as s:
+        for model in (InboxEvent, OutboxIntent):
+            result = s.execute(
+                update(model)
+                .where(model.state == "claimed", model.claimed_by.like(prefix + "%"))
+                .values(state="pending", claimed_by=None, claimed_at=None, next_attempt_at=utcnow())
+            )
+            released += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return released
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: its name (the lock's), trigger, cluster-wide minimum gap and body."""
+
+    name: str
+    trigger: BaseTrigger
+    func: Callable[[], Any]
+    min_gap: timedelta = timedelta(0)
+    first_run_now: bool = True
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Periods of the built-in workers and ticks (seconds)."""
+
+    inbox: float = 2.0
+    resync: float = 3.0
+    labour: float = 600.0
+    deliver: float = 5.0
+    reconcile_cron: str = "30 3 * * *"
+
+
+def mapping_triggers(mapping: Mapping) -> list[tuple[str, BaseTrigger]]:
+    """The inbound schedules of a mapping: (detection kind, trigger) per polled change detection
+    (exchange plan every 30 s, a DataVersion scan every 15 min…); webhooks need no schedule."""
+    if mapping.source is None:
+        return []
+    out: list[tuple[str, BaseTrigger]] = []
+    for d in mapping.source.change_detection:
+        if d.interval_seconds:
+            out.append((d.kind, IntervalTrigger(seconds=d.interval_seconds)))
+        elif d.cron:
+            out.append((d.kind, CronTrigger.from_crontab(d.cron)))
+    return out
+
+
+def _gap(trigger: BaseTrigger) -> timedelta:
+    if isinstance(trigger, IntervalTrigger):
+        return trigger.interval / 2
+    return timedelta(seconds=30)
+
+
+def build_jobs(runtime: Runtime, intervals: Intervals = Intervals()) -> list[JobSpec]:
+    """Every job of the service for the loaded mappings (engines imported lazily)."""
+    specs: list[JobSpec] = []
+    for m in runtime.mappings:
+        for kind, trigger in mapping_triggers(m):
+            body = _bind(inbound_job, runtime, m.name, kind)
+            specs.append(JobSpec(f"inbound:{m.name}:{kind}", trigger, body, _gap(trigger)))
+    every = IntervalTrigger
+    specs += [
+        JobSpec("inbox", every(seconds=intervals.inbox), _bind(inbox_job, runtime, worker_id("inbox"))),
+        JobSpec("resync", every(seconds=intervals.resync), _bind(resync_job, runtime)),
+        JobSpec(
+            "labour",
+            every(seconds=intervals.labour),
+            _bind(labour_job, runtime),
+            timedelta(seconds=intervals.labour / 2),
+        ),
+        JobSpec(
+            "deliver", every(seconds=intervals.deliver), _bind(deliver_job, runtime, worker_id("deliver"))
+        ),
+        JobSpec(
+            "reconcile",
+            CronTrigger.from_crontab(intervals.reconcile_cron),
+            _bind(reconcile_job, runtime),
+            timedelta(hours=1),
+            first_run_now=False,
+        ),
+    ]
+    return specs
+
+
+# Job bodies: thin calls into the engines (imported lazily so the scheduler loads without them).
+
+
+def inbound_job(runtime: Runtime, mapping: str, detection: str) -> Any:
+    from connector.sync.inbound import InboundEngine
+
+    return InboundEngine(runtime).run(mapping, trigger=detection)
+
+
+def inbox_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
+    inbound = importlib.import_module("connector.sync.inbound")
+    return inbound.process_inbox(runtime, worker, limit)
+
+
+def resync_job(runtime: Runtime) -> Any:
+    inbound = importlib.import_module("connector.sync.inbound")
+    return inbound.process_resync_requests(runtime)
+
+
+def labour_job(runtime: Runtime) -> Any:
+    from connector.sync.labour import LabourEngine
+
+    return LabourEngine(runtime, worker_id=worker_id("labour"), deliver=False).run(trigger="schedule")
+
+
+def deliver_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
+    from connector.sync.labour_deliver import deliver_pending
+
+    return deliver_pending(runtime, worker, limit)
+
+
+def reconcile_job(runtime: Runtime) -> None:
+    """A full re-read of every mapping (finds deletions and anything a feed missed)."""
+    from connector.sync.inbound import InboundEngine
+
+    engine = InboundEngine(runtime)
+    for m in runtime.mappings:
+        if m.source is not None:
+            engine.run(m.name, trigger="full")
+
+
+def _bind(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    return lambda: func(*args)
+
+
+def run_job(runtime: Runtime, spec: JobSpec, metrics: Metrics | None = None) -> str:
+    """Execute one firing of ``spec`` under its lock; returns ran / locked / recent / failed."""
+    outcome = "ran"
+    try:
+        with job_lock(runtime.engine, spec.name) as got:
+            if not got:
+                outcome = "locked"
+            elif spec.min_gap and not _claim_slot(runtime, spec):
+                outcome = "recent"
+            else:
+                with run_context(f"job:{spec.name}"):
+                    spec.func()
+    except Exception:
+        outcome = "failed"
+        log.exception("job %s failed", spec.name)
+    if metrics is not None:
+        metrics.jobs.labels(job=spec.name, outcome=outcome).inc()
+    log.debug("job %s: %s", spec.name, outcome)
+    return outcome
+
+
+def _claim_slot(runtime: Runtime, spec: JobSpec) -> bool:
+    """Under the job's lock: True (and the start recorded) unless a replica ran it < min_gap ago."""
+    stream = f"job:{spec.name}"
+    now = utcnow()
+    with runtime.sessions.begin() as s:
+        last = get_cursor(s, stream)
+        if last is not None and now - datetime.fromisoformat(last) < spec.min_gap:
+            return False
+        set_cursor(s, stream, now.isoformat())
+    return True
+
+
+class JobScheduler:
+    """APScheduler in background threads running ``build_jobs`` through ``run_job``."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        metrics: Metrics | None = None,
+        specs: list[JobSpec] | None = None,
+        max_workers: int = 4,
+    ) -> None:
+        self.runtime = runtime
+        self.metrics = metrics
+        self.specs = specs if specs is not None else build_jobs(runtime)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+            timezone="UTC",
+        )
+        for spec in self.specs:
+            options: dict[str, Any] = {}
+            if spec.first_run_now:
+                options["next_run_time"] = datetime.now().astimezone()
+            self.scheduler.add_job(
+                run_job, spec.trigger, args=(runtime, spec, metrics), id=spec.name, name=spec.name, **options
+            )
+
+    def start(self) -> None:
+        self.scheduler.start()
+        log.info("scheduler started with jobs: %s", ", ".join(s.name for s in self.specs))
+
+    def shutdown(self) -> int:
+        """Stop firing, wait for running jobs to finish, release anything still claimed."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        released = release_claims(self.runtime, f"{socket.gethostname()}:{os.getpid()}:")
+        if released:
+            log.info("released %d claimed queue rows on shutdown", released)
+        return released
