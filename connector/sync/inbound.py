@@ -107,11 +107,15 @@ class InboundEngine:
         since: datetime | None = None,
         until: datetime | None = None,
         dry_run: bool = False,
+        entity_set: str | None = None,
     ) -> RunResult:
         """One run. ``refs`` re-reads those objects; ``since``/``until`` a date range; otherwise
         ``trigger`` picks the detection: ``exchange_plan``, ``scan``, ``date_cursor``,
-        ``schedule`` (the mapping's first scheduled detection) or anything else = full read."""
+        ``schedule`` (the mapping's first scheduled detection) or anything else = full read.
+        ``entity_set`` limits the run to mappings reading that set (webhook refs of one type)."""
         targets = self._targets(mapping_name)
+        if entity_set is not None:
+            targets = [m for m in targets if m.source is not None and m.source.entity_set == entity_set]
         clean_refs = [self._guid(r) for r in refs] if refs is not None else None
         rec = RunRecorder("inbound", trigger, mapping_name, dry_run=dry_run)
         with self.runtime.sessions() as session:
