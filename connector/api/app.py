@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from connector.api import intake, tracker_feed
+from connector.api import intake, ops, reports, resync, tracker_feed, webhooks
 from connector.api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
 from connector.runtime import Runtime
 
@@ -39,6 +39,10 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     app.include_router(tracker_feed.router)
     app.include_router(intake.router)
     # --- routers of other areas: one include_router line each ---------------------------------
+    app.include_router(webhooks.router)
+    app.include_router(resync.router)
+    app.include_router(ops.router)
+    app.include_router(reports.router)
     # (1C webhooks: connector.api.webhooks; ops: resync, runs, failures, reports, metrics)
     # --- end of routers ------------------------------------------------------------------------
     return app
