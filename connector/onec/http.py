@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.auth import HTTPBasicAuth
@@ -24,8 +24,8 @@ SESSION_COOKIE = "ibsession"
 
 
 def check_base_url(base_url: str) -> str:
-    """The infobase URL without a trailing slash or ``/odata/standard.odata``; ``Fatal`` if it is
-    not an absolute http(s) URL."""
+    """The infobase URL without credentials, a trailing slash or ``/odata/standard.odata``;
+    ``Fatal`` if it is not an absolute http(s) URL or carries a query string."""
     text = (base_url or "").strip()
     try:
         parts = urlsplit(text)
@@ -38,7 +38,10 @@ def check_base_url(base_url: str) -> str:
             f"invalid 1C base URL {redact_url(text)!r}: expected http(s)://host[:port]/<infobase>, "
             "e.g. http://127.0.0.1:8801/crm"
         )
-    text = text.rstrip("/")
+    if parts.query or parts.fragment:
+        raise Fatal(f"invalid 1C base URL {redact_url(text)!r}: it must not carry a query string or fragment")
+    netloc = parts.netloc.rsplit("@", 1)[-1]  # credentials come from settings, never from the URL
+    text = urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
     for suffix in ("/odata/standard.odata", "/odata"):
         if text.endswith(suffix):
             text = text[: -len(suffix)]

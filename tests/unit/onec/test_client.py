@@ -138,10 +138,23 @@ def test_html_login_page_is_a_clear_fatal_error() -> None:
 
 
 def test_invalid_base_url_is_rejected_without_leaking_the_password() -> None:
-    for bad in ("", "ftp://h/crm", "not a url", "http://u:hunter2@/crm", "http://h:99999/crm"):
+    bad_urls = (
+        "",
+        "ftp://h/crm",
+        "not a url",
+        "http://u:hunter2@/crm",
+        "http://h:99999/crm",
+        "http://h/crm?apikey=hunter2",
+    )
+    for bad in bad_urls:
         with pytest.raises(Fatal, match="invalid 1C base URL") as info:
             ODataClient(bad, "u", "p", timezone="UTC")
         assert "hunter2" not in str(info.value)
+
+
+def test_base_url_is_normalised_and_loses_credentials() -> None:
+    client = ODataClient("http://u:hunter2@1c.test/crm/odata/standard.odata/", "u", "p", timezone="UTC")
+    assert client.root == "http://1c.test/crm/odata/standard.odata"
 
 
 def test_count_find_by_and_document_actions() -> None:
@@ -171,7 +184,7 @@ def test_logs_and_errors_never_show_credentials(caplog: pytest.LogCaptureFixture
     session, _ = fake_session(handler)
     policy = RetryPolicy(base=0.001, cap=0.001, deadline=1.0, max_attempts=2)
     client = ODataClient(
-        "http://u:hunter2@1c.test/crm?apikey=K123",
+        "http://u:hunter2@1c.test/crm/",
         "Администратор",
         "пароль-секрет",
         timezone="UTC",
