@@ -31,7 +31,7 @@ from connector.sync.labour_deliver import deliver_all
 from connector.sync.labour_diff import diff_labour
 from connector.sync.labour_employees import refresh_directory, refresh_matches
 from connector.sync.labour_flags import update_plan_fact
-from connector.sync.labour_pull import intake_slices, pull_window, snapshot_slices
+from connector.sync.labour_pull import EMAIL_KEY, intake_slices, pull_window, snapshot_slices
 from connector.sync.labour_record import LabourRecord as RunRecorder
 from connector.sync.labour_state import enqueue, labour_key, load_written
 from connector.sync.labour_targets import TargetResolver
@@ -122,7 +122,9 @@ class LabourEngine:
                 for e, why in matched.unmatched
             ]
             rec.count("tracker_rows", pull_window(session, rt.tracker, first, last))
-            slices = snapshot_slices(session, first, last) + intake_slices(session, first, last)
+            slices = snapshot_slices(session, first, last) + intake_slices(
+                session, first, last, rt.settings.timezone
+            )
             resolver = TargetResolver(session, rt.onec, mappings)
             by_channel = self._split(slices, resolver, mappings, rec)
             employees = self._employees(session, rec)
@@ -174,8 +176,13 @@ class LabourEngine:
         return out
 
     def _employees(self, session: Session, rec: RunRecorder) -> dict[str, str | None]:
-        rows = session.execute(select(Employee).where(Employee.tracker_employee_id.is_not(None))).scalars()
-        return {r.tracker_employee_id: r.onec_employee_ref for r in rows if r.tracker_employee_id}
+        out: dict[str, str | None] = {}
+        for r in session.execute(select(Employee)).scalars():
+            if r.tracker_employee_id:
+                out[r.tracker_employee_id] = r.onec_employee_ref
+            if r.email:
+                out[f"{EMAIL_KEY}{r.email.lower()}"] = r.onec_employee_ref
+        return out
 
     def _plan(
         self,

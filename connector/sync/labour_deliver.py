@@ -45,8 +45,8 @@ def _entries(payload: dict[str, object], name: str) -> list[WrittenLabour]:
 
 
 def _removed(payload: dict[str, object]) -> list[WrittenLabour]:
-    keep = {e.row_key for e in _entries(payload, "entries")}
-    return [e for e in _entries(payload, "previous") if e.row_key not in keep]
+    keep = {(e.key, e.adjusts) for e in _entries(payload, "entries")}
+    return [e for e in _entries(payload, "previous") if (e.key, e.adjusts) not in keep]
 
 
 def _retry_after(exc: OneCError) -> timedelta | None:

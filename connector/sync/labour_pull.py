@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from connector.store.labour import TimeRowData, replace_time_rows, time_rows_bet
 from connector.sync.model import TimeSlice
 from connector.tracker.base import Tracker
 
+EMAIL_KEY = "@"
+"""Pushed entries without a tracker employee id are keyed ``@<e-mail>``."""
 FOREIGN_TASK_PREFIX = "#"
 """Time on a tracker task without one of our codes is stored under ``#<tracker task id>``."""
 
@@ -69,31 +72,34 @@ def _intake() -> Callable[..., Iterable[Any]] | None:
     return fn if callable(fn) else None
 
 
-def intake_slices(session: Session, first: date, last: date) -> list[TimeSlice]:
-    """Pushed intake entries overlapping ``first..last`` as interval slices (none without intake).
+def intake_slices(session: Session, first: date, last: date, tz: str) -> list[TimeSlice]:
+    """Pushed intake entries within ``first..last`` (local days in ``tz``) as interval slices.
 
-    An entry is read through its attributes ``employee``/``employee_id``, ``task_code``,
-    ``start``, ``end`` and ``id``; entries that do not have that shape are ignored.
+    Entries are clipped to the window so their time on days outside it is left to other runs.
+    The employee key is the tracker employee id, else ``@<e-mail>`` (see ``EMAIL_KEY``).
     """
     fn = _intake()
     if fn is None:
         return []
+    zone_ = ZoneInfo(tz)
+    low = datetime.combine(first, time(0), tzinfo=zone_).astimezone(UTC)
+    high = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone_).astimezone(UTC)
     out = []
-    for e in fn(session, first, last + timedelta(days=1)):
-        employee = getattr(e, "employee_id", None) or getattr(e, "employee", None)
-        code, start, end = getattr(e, "task_code", None), getattr(e, "start", None), getattr(e, "end", None)
-        if not (employee and code and start and end):
+    for e in fn(session, low, high):
+        employee = e.tracker_employee_id or (
+            f"{EMAIL_KEY}{e.employee_email.lower()}" if e.employee_email else None
+        )
+        start, end = max(e.start_at, low), min(e.end_at, high)
+        if not employee or end <= start:
             continue
-        try:
-            out.append(
-                TimeSlice(
-                    employee_key=str(employee),
-                    task_code=str(code),
-                    start=start,
-                    end=end,
-                    source_entry_id=str(getattr(e, "id", "")) or None,
-                )
+        out.append(
+            TimeSlice(
+                employee_key=str(employee),
+                task_code=e.task_code,
+                start=start,
+                end=end,
+                evidence_url=e.evidence_url,
+                source_entry_id=e.entry_id,
             )
-        except ValueError:
-            continue
+        )
     return out

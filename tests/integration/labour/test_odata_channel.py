@@ -99,3 +99,67 @@ def test_replayed_delivery_duplicates_nothing(world: LabourWorld) -> None:
         docs = list(c.iter_entities("Document_УчетВремени"))
     weeks = [(d["Сотрудник_Key"], d["ДатаС"]) for d in docs]
     assert len(weeks) == len(set(weeks))
+
+
+def test_overrun_flags_are_set_and_cleared_in_1c(world: LabourWorld) -> None:
+    from connector.store.models import Link
+
+    expected = world.expected(FIRST, LAST)
+    per_object: dict[str, int] = {}
+    for (_, obj, _), minutes in expected.items():
+        per_object[obj] = per_object.get(obj, 0) + minutes
+    with world.client() as c:
+        for ref, minutes in per_object.items():
+            obj = c.get("Document_CRM_Интерес", ref)
+            assert round(obj["ТТ_ФактическиеТрудозатраты"] * 60) == minutes
+            assert obj["ТТ_ПревышениеПлана"] is (minutes >= 600)
+    flagged = [ref for ref, m in per_object.items() if m >= 600]
+    assert flagged, "the simulation should overrun at least one 10-hour plan"
+    with world.runtime.sessions.begin() as s:
+        for link in s.query(Link).filter(Link.onec_ref.in_(flagged)):
+            link.planned_minutes = 100_000
+    run(world)
+    with world.client() as c:
+        for ref in flagged:
+            assert c.get("Document_CRM_Интерес", ref)["ТТ_ПревышениеПлана"] is False
+
+
+def set_closing_date(world: LabourWorld, day: date) -> None:
+    with world.client() as c:
+        c.http.request(
+            "PATCH",
+            f"{c.root}/Constant_ТТ_ДатаЗапретаИзменения?$format=json",
+            body=f'{{"Value": "{day.isoformat()}T00:00:00"}}'.encode(),
+            write=True,
+        )
+
+
+def test_closed_period_change_is_parked_then_adjusted(world: LabourWorld) -> None:
+    from connector.store.history import list_failures
+
+    before = world.in_1c(FIRST, LAST)
+    set_closing_date(world, date(2026, 3, 8))
+    entries = requests.get(
+        f"{world.tracker.admin_url}/entries", params={"begin": "2026-03-02", "end": "2026-03-09"}, timeout=30
+    ).json()["items"]
+    victim = next(e for e in entries if e["task_code"] != UNKNOWN_CODE)
+    requests.delete(f"{world.tracker.admin_url}/entries/{victim['id']}", timeout=30).raise_for_status()
+
+    counters = run(world)
+    assert counters["parked:closed_period"] >= 1
+    assert world.in_1c(FIRST, LAST) == before
+    with world.runtime.sessions() as s:
+        assert any(f.reason.startswith("closed_period") for f in list_failures(s, parked=True))
+
+    world.runtime.settings.closed_period_policy = "adjust"
+    try:
+        counters = run(world)
+    finally:
+        world.runtime.settings.closed_period_policy = "park"
+    assert counters["adjusted:closed_period"] >= 1
+    later = world.in_1c(date(2026, 3, 9), date(2026, 3, 15))
+    assert sum(later.values()) == sum(world.expected(FIRST, LAST).values()) - sum(before.values())
+    with world.client() as c:
+        comments = [r["Комментарий"] for d in c.iter_entities("Document_УчетВремени") for r in d["Операции"]]
+    assert any("Корректировка за" in x for x in comments)
+    assert world.in_1c(FIRST, LAST) == before
