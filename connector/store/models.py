@@ -225,3 +225,27 @@ class Failure(Base):
     parked: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushedEntry(Base):
+    """A time entry pushed by a tracker (``POST /tracker/v1/time-entries``), idempotent by ``entry_id``.
+
+    ``deleted`` tombstones the entry instead of removing the row, so a replayed older version of
+    it is recognised; ``received_at`` is the first arrival, ``updated_at`` the last change.
+    """
+
+    __tablename__ = "pushed_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(200), unique=True)
+    employee_id: Mapped[int] = mapped_column(BigId, ForeignKey("employees.id"), index=True)
+    employee_email: Mapped[str | None] = mapped_column(String(320))
+    tracker_employee_id: Mapped[str | None] = mapped_column(String(100))
+    task_code: Mapped[str] = mapped_column(String(200))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconds: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence_url: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,7 +22,7 @@ def test_feed_and_intake_refuse_anything_but_the_feed_token(
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     with running_connector(f"sqlite:///{tmp_path / 'store.db'}") as app:
-        for method, path in (("GET", FEED),):
+        for method, path in (("GET", FEED), ("POST", INTAKE)):
             resp = requests.request(method, app.url + path, headers=headers, json={"entries": []}, timeout=30)
             assert resp.status_code == 401, (method, path)
             assert resp.headers["WWW-Authenticate"] == "Bearer"
