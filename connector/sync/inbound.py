@@ -91,6 +91,7 @@ class InboundEngine:
         self.park_after = park_after
         self.before_commit: Callable[[], None] | None = None
         self._feeds: dict[str, ExchangePlanFeed] = {}
+        self._publish_off = False
 
     @property
     def client(self) -> ODataClient:
@@ -483,7 +484,7 @@ class InboundEngine:
 
     def _publish(self, run: _Run) -> None:
         """Push changed tasks to trackers whose API accepts them (Bitcop does not: feed only)."""
-        if run.dry_run or not run.published:
+        if run.dry_run or not run.published or self._publish_off:
             return
         try:
             tracker = self.runtime.tracker
@@ -504,7 +505,8 @@ class InboundEngine:
                 ]
             )
         except Exception as exc:  # the feed already has the tasks; a push failure is reported only
-            log.warning("publishing tasks to the tracker failed: %s", exc)
+            log.warning("publishing tasks to the tracker failed (the feed still serves them): %s", exc)
+            self._publish_off = "API key is empty" in str(exc)
 
     @staticmethod
     def _result(
