@@ -1,7 +1,7 @@
 """Scheduled jobs of the service, each run by one replica at a time.
 
 Jobs: an inbound sync per mapping (on the mapping's change-detection interval or cron), the
-inbox worker (webhook hints), the resync worker (operators' requests), the labour tick (pull,
+inbox worker (webhook hints and operators' resync requests share that queue), the labour tick (pull,
 aggregate, diff), the outbox delivery worker and a reconciliation sweep (full re-read, pitfall
 10). Every execution first takes a lock named after the job: ``pg_try_advisory_lock`` on a
 dedicated PostgreSQL connection, or a process-local lock on SQLite (one process owns an
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import logging
 import os
 import socket
@@ -113,7 +112,6 @@ class Intervals:
     """Periods of the built-in workers and ticks (seconds)."""
 
     inbox: float = 2.0
-    resync: float = 3.0
     labour: float = 600.0
     deliver: float = 5.0
     reconcile_cron: str = "30 3 * * *"
@@ -149,7 +147,6 @@ def build_jobs(runtime: Runtime, intervals: Intervals = Intervals()) -> list[Job
     every = IntervalTrigger
     specs += [
         JobSpec("inbox", every(seconds=intervals.inbox), _bind(inbox_job, runtime, worker_id("inbox"))),
-        JobSpec("resync", every(seconds=intervals.resync), _bind(resync_job, runtime)),
         JobSpec(
             "labour",
             every(seconds=intervals.labour),
@@ -180,13 +177,9 @@ def inbound_job(runtime: Runtime, mapping: str, detection: str) -> Any:
 
 
 def inbox_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
-    inbound = importlib.import_module("connector.sync.inbound")
-    return inbound.process_inbox(runtime, worker, limit)
+    from connector.sync.inbound_queue import process_inbox
 
-
-def resync_job(runtime: Runtime) -> Any:
-    inbound = importlib.import_module("connector.sync.inbound")
-    return inbound.process_resync_requests(runtime)
+    return process_inbox(runtime, worker, limit)
 
 
 def labour_job(runtime: Runtime) -> Any:

@@ -79,5 +79,5 @@ def test_jobs_follow_each_polled_change_detection_of_the_shipped_mappings(tmp_pa
         rt.close()
     assert {"inbound:service:exchange_plan", "inbound:service:scan", "inbound:projects:scan"} <= set(names)
     assert not any(n.startswith("inbound:sales") for n in names)  # static tasks: nothing to poll
-    assert {"inbox", "resync", "labour", "deliver", "reconcile"} <= set(names)
+    assert {"inbox", "labour", "deliver", "reconcile"} <= set(names)
     assert names["inbound:service:exchange_plan"].min_gap == timedelta(seconds=15)
