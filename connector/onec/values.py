@@ -40,34 +40,39 @@ def parse_datetime(text: str, tz: tzinfo) -> datetime | None:
 
 
 def typed_entity(entity: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
-    """A copy of ``entity`` with 1C conventions turned into Python values (recursively for
-    tabular sections and expanded objects). ``odata.*`` annotations are dropped.
+    """``entity`` (a freshly decoded JSON object, changed in place and returned) with 1C
+    conventions turned into Python values, recursively for tabular sections and expanded
+    objects; ``odata.metadata`` is dropped.
 
     A string is taken as a datetime only when it has exactly 1C's ``YYYY-MM-DDTHH:MM:SS`` shape;
-    a free-text field holding such text would be converted too (rare; use $select to avoid)."""
-    out: dict[str, Any] = {}
+    a free-text field holding such text would be converted too (rare; use $select to avoid).
+    This runs for every object read, so it dispatches on the string length first and only
+    assigns fields that change."""
     for key, value in entity.items():
-        if type(value) is str:
-            if key.endswith("_Key") and value == EMPTY_REF:
-                out[key] = None
-            elif len(value) == 19 and _is_datetime_text(value):
-                out[key] = None if value == EMPTY_DATE else datetime.fromisoformat(value).replace(tzinfo=tz)
+        kind = type(value)
+        if kind is str:
+            size = len(value)
+            if size == 36:
+                if value == EMPTY_REF and key.endswith("_Key"):
+                    entity[key] = None
+            elif size == 19:
+                if value[10] == "T" and _is_datetime_text(value):
+                    entity[key] = (
+                        None if value == EMPTY_DATE else datetime.fromisoformat(value).replace(tzinfo=tz)
+                    )
+            elif size == 0:
+                if entity.get(key + "_Type") == UNDEFINED_TYPE:
+                    entity[key] = None
             elif key in INT64_FIELDS:
-                out[key] = int(value)
-            elif value == "" and entity.get(key + "_Type") == UNDEFINED_TYPE:
-                out[key] = None
-            else:
-                out[key] = value
-        elif type(value) is list:
-            out[key] = [typed_entity(v, tz) if type(v) is dict else v for v in value]
-        elif type(value) is dict:
-            out[key] = typed_entity(value, tz)
-        elif key.startswith("odata."):
-            continue
-        else:
-            out[key] = value
-    out.pop("odata.metadata", None)
-    return out
+                entity[key] = int(value)
+        elif kind is list:
+            for item in value:
+                if type(item) is dict:
+                    typed_entity(item, tz)
+        elif kind is dict:
+            typed_entity(value, tz)
+    entity.pop("odata.metadata", None)
+    return entity
 
 
 def onec_value(value: Any, tz: tzinfo) -> Any:
