@@ -106,8 +106,8 @@ def test_overrun_flags_are_set_and_cleared_in_1c(world: LabourWorld) -> None:
 
     expected = world.expected(FIRST, LAST)
     per_object: dict[str, int] = {}
-    for (_, obj, _), minutes in expected.items():
-        per_object[obj] = per_object.get(obj, 0) + minutes
+    for (_, object_ref, _), minutes in expected.items():
+        per_object[object_ref] = per_object.get(object_ref, 0) + minutes
     with world.client() as c:
         for ref, minutes in per_object.items():
             obj = c.get("Document_CRM_Интерес", ref)
