@@ -73,6 +73,7 @@ class OneCHttp:
         self.policy = policy or RetryPolicy(deadline=deadline)
         self.throttle = Throttle(rate_limit, max_concurrency)
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()  # one request at a time may open the 1C session
         self._session_state = "new" if use_ibsession else "off"
         self.requests_sent = 0
 
@@ -104,14 +105,38 @@ class OneCHttp:
         headers: Mapping[str, str] | None,
         remaining: float,
     ) -> requests.Response:
+        """One attempt. While no session is open, concurrent callers queue behind the one
+        request that opens it, so parallel threads never open (and leak) several sessions."""
+        starting = False
+        if self._session_state == "new":
+            self._start_lock.acquire()
+            starting = self._session_state == "new"
+            if not starting:
+                self._start_lock.release()
+        try:
+            return self._send(method, url, entity_set, write, body, headers, remaining, starting)
+        finally:
+            if starting:
+                self._start_lock.release()
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        entity_set: str | None,
+        write: bool,
+        body: bytes | None,
+        headers: Mapping[str, str] | None,
+        remaining: float,
+        starting: bool,
+    ) -> requests.Response:
         send: dict[str, str] = {"Accept": "application/json"}
         if body is not None:
             send["Content-Type"] = "application/json;charset=utf-8"
         send.update(headers or {})
+        if starting:
+            send["IBSession"] = "start"
         with self._lock:
-            starting = self._session_state == "new"
-            if starting:
-                send["IBSession"] = "start"
             had_cookie = self.session.cookies.get(SESSION_COOKIE) is not None
         with self.throttle.slot():
             t0 = time.monotonic()

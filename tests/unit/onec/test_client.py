@@ -198,3 +198,32 @@ def test_logs_and_errors_never_show_credentials(caplog: pytest.LogCaptureFixture
     for text in (caplog.text, str(info.value), repr(info.value)):
         for secret in ("hunter2", "K123", "пароль-секрет", basic):
             assert secret not in text
+
+
+def test_parallel_callers_open_one_session_and_respect_the_concurrency_cap() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock = threading.Lock()
+    in_flight = {"now": 0, "max": 0, "starts": 0}
+    release = threading.Event()
+
+    def handler(req: requests.PreparedRequest) -> requests.Response:
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+            starts = req.headers.get("IBSession") == "start"
+            in_flight["starts"] += starts
+        release.wait(0.05)  # overlap the requests; correctness does not depend on this wait
+        with lock:
+            in_flight["now"] -= 1
+        headers = {"Set-Cookie": "ibsession=S1"} if starts else {}
+        return response(200, {"value": [{"Ref_Key": refs(1)[0]}]}, headers=headers)
+
+    client, sent = make(handler, max_concurrency=2, rate_limit=10_000)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        found = list(pool.map(lambda _: client.find_by("Catalog_X", "Code", "1"), range(12)))
+    assert all(f is not None for f in found)
+    assert len(sent) == 12
+    assert in_flight["max"] <= 2
+    assert in_flight["starts"] == 1
