@@ -94,7 +94,10 @@ class ExchangePlanFeed:
     def changes(self, state: int) -> ChangeBatch[int]:
         message_no = int(state or 0) + 1
         node = self.node_ref()
-        body = self.client.invoke(self.exchange_plan, node, "SelectChanges", {"MessageNo": message_no})
+        # Both calls are safe to repeat: unacknowledged changes come back, acknowledging twice is a no-op.
+        body = self.client.invoke(
+            self.exchange_plan, node, "SelectChanges", {"MessageNo": message_no}, idempotent=True
+        )
         rows = body.get("value") if isinstance(body, dict) else body
         if not isinstance(rows, list):
             raise Fatal(f"exchange plan {self.exchange_plan}: SelectChanges answered no list of changes")
@@ -103,7 +106,9 @@ class ExchangePlanFeed:
             items = [c for c in items if c.entity_set in self.entity_sets]
 
         def ack() -> None:
-            self.client.invoke(self.exchange_plan, node, "NotifyChangesReceived", {"MessageNo": message_no})
+            self.client.invoke(
+                self.exchange_plan, node, "NotifyChangesReceived", {"MessageNo": message_no}, idempotent=True
+            )
 
         return ChangeBatch(items, message_no, ack)
 

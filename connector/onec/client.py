@@ -194,16 +194,23 @@ class ODataClient:
         self._document_action(entity_set, ref, "Unpost")
 
     def invoke(
-        self, entity_set: str, ref: object, function: str, params: Mapping[str, Value] | None = None
+        self,
+        entity_set: str,
+        ref: object,
+        function: str,
+        params: Mapping[str, Value] | None = None,
+        *,
+        idempotent: bool = False,
     ) -> Any:
-        """POST a bound function (e.g. ``SelectChanges`` on an exchange-plan node); its JSON or None."""
+        """POST a bound function (e.g. ``SelectChanges`` on an exchange-plan node); its JSON or None.
+        ``idempotent`` calls are retried after a timeout instead of raising ``OutcomeUnknown``."""
         qs = "&".join(
             f"{check_field_path(k)}={quote(literal(v, self.tz), safe=_PARAM_SAFE)}"
             for k, v in (params or {}).items()
         )
         url = f"{self.root}/{entity_path(entity_set)}{key_segment(ref)}/{check_field_path(function)}"
         url += f"?{qs}&$format=json" if qs else "?$format=json"
-        resp = self.http.request("POST", url, entity_set=entity_set, write=True)
+        resp = self.http.request("POST", url, entity_set=entity_set, write=not idempotent)
         if resp.status_code == 204 or not resp.content:
             return None
         return json_body(resp, entity_set)
