@@ -9,6 +9,7 @@ in the order of the batch, and is sent only after the batch is committed.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,6 +32,7 @@ from connector.store.entries import (
 from connector.sync.intake import MAX_BATCH, IntakeEntry, Rejection, batch_items, parse_entry, resolve_entry
 
 router = APIRouter(prefix="/tracker/v1", tags=["tracker"])
+log = logging.getLogger(__name__)
 
 
 class TimeEntryIn(BaseModel):
@@ -107,6 +109,7 @@ def receive_batch(session: Session, runtime: Runtime, items: list[Any]) -> dict[
             session.rollback()
             if attempt == 2:
                 raise
+            log.info("another request stored some of these entry ids meanwhile; replaying the batch")
     statuses = dict(zip(full, written, strict=True)) | dict(zip(bare, deleted, strict=True))
     answers = []
     for i, r in enumerate(results):
