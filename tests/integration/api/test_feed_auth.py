@@ -37,3 +37,11 @@ def test_an_unconfigured_feed_token_refuses_every_request(tmp_path: Path) -> Non
         for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer x"}):
             resp = requests.get(app.url + FEED, headers=headers, timeout=30)
             assert resp.status_code == 401
+
+
+def test_authentication_is_checked_before_parameters(tmp_path: Path) -> None:
+    with running_connector(f"sqlite:///{tmp_path / 'store.db'}") as app:
+        resp = requests.get(app.url + FEED, params={"limit": 0, "cursor": "junk"}, timeout=30)
+        assert resp.status_code == 401
+        bad_body = requests.post(app.url + INTAKE, data=b"{not json", timeout=30)
+        assert bad_body.status_code == 401
