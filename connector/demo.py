@@ -1,0 +1,237 @@
+"""``onec-bridge demo``: the whole loop on one machine with one command.
+
+Starts mock 1C (seeded, webhooks to the connector in outbox mode), the mock tracker (pulling the
+connector's task feed) and the connector (SQLite in a temporary directory or ``--data-dir``) on
+free loopback ports; registers incoming e-mails, runs the inbound sync, lets the tracker import
+the feed and simulate a week, runs the labour sync and delivery, and prints what happened. The
+last line of the summary is ``summary: {json}`` so scripts (and the demo's test) can check it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.auth import HTTPBasicAuth
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from connector.settings import Settings
+
+SHIPPED_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
+ONEC_PASSWORD = "demo-1c-password"
+EMAILS = (
+    ("buh@romashka.ru", "Не формируется счёт-фактура"),
+    ("it@vektor-stroy.ru", "Ошибка обмена с банком"),
+    ("office@delta.ru", "Нужна консультация по закрытию месяца"),
+)
+
+
+class DemoError(RuntimeError):
+    """The demo could not run (a mock did not start, a step failed)."""
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def subprocess_server(argv: list[str], health: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A mock started with ``argv`` (logs into ``log``), stopped with SIGTERM at the end."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise DemoError(f"{argv[2]} exited with code {proc.returncode}; see {log}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(health, timeout=1).ok:
+                    break
+            if time.monotonic() > deadline:
+                raise DemoError(f"{argv[2]} did not answer {health}; see {log}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def register_emails(onec_odata: str, admin: str) -> list[str]:
+    """Incoming e-mails become service interests in mock 1C (with a responsible and a customer)."""
+    auth = HTTPBasicAuth("Интегратор".encode(), ONEC_PASSWORD.encode())
+    users = requests.get(f"{onec_odata}/Catalog_Пользователи?$top=3&$format=json", auth=auth, timeout=30)
+    interests = requests.get(f"{onec_odata}/Document_CRM_Интерес?$top=3&$format=json", auth=auth, timeout=30)
+    people = [u["Ref_Key"] for u in users.json()["value"]]
+    partners = [i["Партнер_Key"] for i in interests.json()["value"]]
+    numbers = []
+    for n, (sender, subject) in enumerate(EMAILS):
+        body = {
+            "from": sender,
+            "subject": subject,
+            "text": subject,
+            "Ответственный_Key": people[n % len(people)],
+        }
+        body["Партнер_Key"] = partners[n % len(partners)]
+        resp = requests.post(f"{admin}/emails", json=body, timeout=30)
+        if resp.status_code != 201:
+            raise DemoError(f"mock 1C refused the e-mail: {resp.text[:200]}")
+        numbers.append(str(resp.json()["Number"]))
+    return numbers
+
+
+def summarise(runtime: Any) -> dict[str, Any]:
+    """Tasks per department, labour written per employee, plan-fact lines (from the store)."""
+    from connector.reports import Window, plan_fact_report
+    from connector.store.models import Employee, Labour, Link
+
+    with runtime.sessions() as s:
+        tasks = Counter(link.category for link in s.execute(select(Link)).scalars())
+        names = {e.onec_employee_ref: e.name for e in s.execute(select(Employee)).scalars()}
+        written: Counter[str] = Counter()
+        for row in s.execute(select(Labour)).scalars():
+            if row.written_minutes:
+                written[names.get(row.employee_ref, row.employee_ref)] += row.written_minutes
+        plan = plan_fact_report(s, runtime.mappings, Window(None, None))
+    return {"tasks": dict(tasks), "labour_minutes": dict(written), "plan_fact": plan}
+
+
+def print_summary(console: Console, result: dict[str, Any], feed: dict[str, Any]) -> None:
+    t = Table(title="Tasks created per department")
+    t.add_column("department")
+    t.add_column("tasks", justify="right")
+    for category, n in sorted(result["tasks"].items()):
+        t.add_row(category, str(n))
+    console.print(t)
+    t = Table(title="Labour written to 1C per employee")
+    t.add_column("employee")
+    t.add_column("hours", justify="right")
+    for name, minutes in sorted(result["labour_minutes"].items(), key=lambda kv: -kv[1]):
+        t.add_row(name, f"{minutes / 60:.2f}")
+    console.print(t)
+    t = Table(title="Plan-fact (overruns in red)")
+    for column in ("task", "title", "plan h", "fact h", "%", "state"):
+        t.add_column(column)
+    lines = [r for r in result["plan_fact"] if r["level"] == "task" and r["actual_minutes"]]
+    lines.sort(key=lambda r: (r["overrun"] != "alert", r["overrun"] != "warn", -(r["percent"] or 0)))
+    for r in lines[:20]:
+        style = {"alert": "bold red", "warn": "yellow"}.get(r["overrun"] or "", "")
+        t.add_row(
+            r["task_code"],
+            str(r["title"])[:50],
+            "" if r["planned_hours"] is None else str(r["planned_hours"]),
+            str(r["actual_hours"]),
+            "" if r["percent"] is None else f"{r['percent']}",
+            r["overrun"] or "",
+            style=style,
+        )
+    console.print(t)
+    overruns = sum(1 for r in lines if r["overrun"] == "alert")
+    machine = {
+        "tasks": result["tasks"],
+        "tracker_imported_items": feed.get("items"),
+        "labour_minutes": sum(result["labour_minutes"].values()),
+        "employees_with_labour": len(result["labour_minutes"]),
+        "overruns": overruns,
+    }
+    console.print("summary: " + json.dumps(machine, ensure_ascii=False), soft_wrap=True, markup=False)
+
+
+def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, Any]:
+    """Run the demo; returns the machine summary. Blocks until Ctrl-C unless ``no_wait``."""
+    from connector.logs import configure_logging
+    from connector.runtime import Runtime
+    from connector.service import background_service, migrate
+    from connector.sync.inbound import InboundEngine
+    from connector.sync.inbound_queue import process_inbox
+    from connector.sync.labour import LabourEngine
+    from connector.sync.labour_deliver import deliver_pending
+
+    console = Console()
+    work = data_dir or Path(tempfile.mkdtemp(prefix="onec-bridge-demo-"))
+    work.mkdir(parents=True, exist_ok=True)
+    ports = {name: free_port() for name in ("onec", "tracker", "connector")}
+    connector = f"http://127.0.0.1:{ports['connector']}"
+    tokens = {n: secrets.token_urlsafe(24) for n in ("admin", "feed", "webhook", "apikey")}
+    py = sys.executable
+    onec_argv = [py, "-m", "mock_1c.cli", "serve", "--port", str(ports["onec"]), "--password", ONEC_PASSWORD]
+    onec_argv += ["--webhook-url", f"{connector}/webhooks/1c", "--webhook-secret", tokens["webhook"]]
+    onec_argv += ["--webhook-mode", "outbox", "--webhook-types", "Document_CRM_Интерес"]
+    tracker_argv = [py, "-m", "mock_tracker.cli", "serve", "--port", str(ports["tracker"])]
+    tracker_argv += ["--api-key", tokens["apikey"], "--feed-url", f"{connector}/tracker/v1/tasks"]
+    tracker_argv += ["--feed-token", tokens["feed"], "--feed-interval", "0", "--log-level", "warning"]
+    onec_root = f"http://127.0.0.1:{ports['onec']}"
+    tracker_root = f"http://127.0.0.1:{ports['tracker']}"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{work / 'connector.db'}",
+        onec_url=f"{onec_root}/crm",
+        onec_password=ONEC_PASSWORD,  # type: ignore[arg-type]
+        onec_exchange_node="TT",
+        mappings_dir=SHIPPED_MAPPINGS if SHIPPED_MAPPINGS.is_dir() else Path("mappings"),
+        tracker_url=f"{tracker_root}/api/v1",
+        tracker_api_key=tokens["apikey"],  # type: ignore[arg-type]
+        tracker_feed_token=tokens["feed"],  # type: ignore[arg-type]
+        webhook_secret=tokens["webhook"],  # type: ignore[arg-type]
+        admin_token=tokens["admin"],  # type: ignore[arg-type]
+        log_format="console",
+    )
+    configure_logging("console", level="WARNING", secrets=list(tokens.values()) + [ONEC_PASSWORD])
+    with contextlib.ExitStack() as stack:
+        console.print(f"[bold]onec-bridge demo[/bold] — working directory {work}")
+        stack.enter_context(subprocess_server(onec_argv, f"{onec_root}/_mock/health", work / "mock-1c.log"))
+        stack.enter_context(
+            subprocess_server(tracker_argv, f"{tracker_root}/_mock/health", work / "mock-tracker.log")
+        )
+        migrate(settings.database_url)
+        runtime = Runtime.from_settings(settings)
+        stack.callback(runtime.close)
+        service = stack.enter_context(background_service(runtime, "127.0.0.1", ports["connector"]))
+        with console.status("registering incoming e-mails in 1C…"):
+            numbers = register_emails(f"{onec_root}/crm/odata/standard.odata", f"{onec_root}/_mock")
+        console.print(f"1C registered interests {', '.join(numbers)} from incoming e-mails")
+        with console.status("inbound sync: 1C objects → tasks…"):
+            engine = InboundEngine(runtime)
+            for m in runtime.mappings:
+                engine.run(m.name, trigger="manual")
+            process_inbox(runtime, "demo", 500)
+        with console.status("tracker imports the task feed and simulates a week of work…"):
+            feed = requests.post(f"{tracker_root}/_mock/sync-feed", timeout=120).json()
+            start = date.today() - timedelta(days=7)
+            sim = requests.post(
+                f"{tracker_root}/_mock/simulate", json={"start": start.isoformat(), "days": 7}, timeout=120
+            )
+            if not sim.ok:
+                raise DemoError(f"the tracker simulation failed: {sim.text[:200]}")
+        with console.status("labour sync: tracker time → 1C…"):
+            LabourEngine(runtime, worker_id="demo", deliver=True).run(trigger="manual")
+            deliver_pending(runtime, "demo", 1000)
+        result = summarise(runtime)
+        print_summary(console, result, feed)
+        if no_wait:
+            return result
+        console.print(f"\nAPI: {service.url}/docs  (admin token: {tokens['admin']})")
+        console.print("Press Ctrl-C to stop everything.")
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(1)
+    return result
