@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.api.feed_helpers import put_task, set_actuals
+from connector.store.links import LinkData, upsert_link
+from tests.integration.api.feed_helpers import put_employee, put_task, set_actuals
 from tests.support.connector_app import RunningConnector, running_connector
 
 
@@ -205,3 +206,34 @@ def test_etag_answers_304_until_the_feed_changes(feed: RunningConnector) -> None
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
     assert changed.json()["items"][0]["actual_minutes"] == 30
+
+
+def test_assignee_names_come_from_the_employees_table_when_the_link_has_only_emails(
+    feed: RunningConnector,
+) -> None:
+    put_employee(feed.runtime.sessions, 1, "Sidorov.P@crm.example", "Сидоров Пётр", "bc-1")
+    with feed.runtime.sessions() as session:
+        upsert_link(
+            session,
+            LinkData(
+                mapping="service",
+                onec_type="Document_CRM_Интерес",
+                onec_ref="00000000-0000-0000-0000-000000000077",
+                task_code="SRV-77",
+                content_hash="h",
+                assignees=["sidorov.p@crm.example", "unknown@crm.example"],
+            ),
+        )
+        session.commit()
+    item = get(feed).json()["items"][0]
+    assert item["assignees"] == [
+        {"email": "sidorov.p@crm.example", "name": "Сидоров Пётр"},
+        {"email": "unknown@crm.example", "name": ""},
+    ]
+    assert (item["description"], item["customer"], item["project"], item["onec_url"]) == (
+        "",
+        None,
+        None,
+        None,
+    )
+    assert codes(get(feed, assignee="Sidorov.P@crm.example")) == ["SRV-77"]
