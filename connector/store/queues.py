@@ -111,9 +111,17 @@ def claim_inbox(
 
 
 def claim_outbox(
-    session: Session, worker: str, limit: int = 50, lease: timedelta = DEFAULT_LEASE
+    session: Session,
+    worker: str,
+    limit: int = 50,
+    lease: timedelta = DEFAULT_LEASE,
+    prefix: str | None = None,
 ) -> list[OutboxIntent]:
-    """Claim due outbox intents for ``worker``: at most the lowest open version per target key."""
+    """Claim due outbox intents for ``worker``: at most the lowest open version per target key.
+
+    ``prefix`` restricts the claim to target keys starting with it, so a worker that delivers
+    one kind of intent never claims (and spends an attempt of) another kind.
+    """
     now = utcnow()
     older = aliased(OutboxIntent)
     lowest_open = (
@@ -126,6 +134,8 @@ def claim_outbox(
         .exists()
     )
     where = and_(_claimable(OutboxIntent, now, lease), lowest_open)
+    if prefix:
+        where = and_(where, OutboxIntent.target_key.startswith(prefix, autoescape=True))
     return _claim(session, OutboxIntent, where, worker, limit, now)
 
 

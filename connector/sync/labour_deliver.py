@@ -173,7 +173,7 @@ def deliver_pending(runtime: Runtime, worker_id: str, limit: int = 200) -> dict[
     (``claimed``, ``delivered``, ``written``, ``unchanged``, ``retrying``, ``parked``, ``onec_requests``)."""
     counts: Counter[str] = Counter()
     with runtime.sessions.begin() as session:
-        claimed = claim_outbox(session, worker_id, limit)
+        claimed = claim_outbox(session, worker_id, limit, prefix=OUTBOX_PREFIX)
         session.expunge_all()
     labour = [i for i in claimed if i.target_key.startswith(OUTBOX_PREFIX)]
     counts["claimed"] = len(labour)

@@ -111,6 +111,21 @@ def test_an_expired_claim_is_taken_over_and_the_old_worker_cannot_complete(
         assert complete_outbox(s, mine.id, "w2")
 
 
+def test_claim_with_a_prefix_leaves_other_kinds_untouched(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        assert outbox_add(s, "labour/odata_timesheet/e1|2026-W10", 1, {})
+        assert outbox_add(s, "labour_x/other", 1, {})
+        assert outbox_add(s, "tasks/push/1", 1, {})
+    with sessions.begin() as s:
+        mine = claim_outbox(s, "labour-worker", limit=10, prefix="labour/")
+        assert [i.target_key for i in mine] == ["labour/odata_timesheet/e1|2026-W10"]
+    with sessions.begin() as s:
+        others = s.query(OutboxIntent).filter(OutboxIntent.target_key != mine[0].target_key).all()
+        assert {(i.state, i.attempts) for i in others} == {("pending", 0)}
+        assert claim_outbox(s, "labour-worker", limit=10, prefix="labour/") == []
+        assert {i.target_key for i in claim_outbox(s, "any", limit=10)} == {"labour_x/other", "tasks/push/1"}
+
+
 def test_runs_count_items_per_outcome_and_reason(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         run = start_run(s, "inbound", "schedule", "service")
