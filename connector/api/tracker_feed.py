@@ -83,7 +83,7 @@ def decode_cursor(secret: str, cursor: str, query: FeedQuery) -> tuple[int, str]
     if not body or len(cursor) > 2000:
         raise invalid
     expected = hmac.new(_cursor_key(secret), body.encode("ascii", "replace"), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected[:32], sig):
+    if not hmac.compare_digest(expected[:32].encode("ascii"), sig.encode("utf-8", "replace")):
         raise invalid
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

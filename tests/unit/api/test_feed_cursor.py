@@ -46,3 +46,10 @@ def test_instants_need_an_offset() -> None:
     assert parse_instant("2025-03-01T09:00:00Z", "x") == datetime(2025, 3, 1, 9, tzinfo=UTC)
     with pytest.raises(ApiError, match="offset"):
         parse_instant("2025-03-01T09:00:00", "x")
+
+
+@pytest.mark.parametrize("junk", ["abc.ПОДПИСЬ", "тело.abc", "..", "a.b.c", "=.="])
+def test_non_ascii_and_malformed_cursors_are_a_400_not_a_crash(junk: str) -> None:
+    with pytest.raises(ApiError) as err:
+        decode_cursor("secret", junk, OPEN)
+    assert err.value.status_code == 400
