@@ -139,7 +139,7 @@ async def post_time_entries(
     raw = await request.body()
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise ApiError(400, "body is not valid JSON") from None
     items = batch_items(body)
     if isinstance(items, str):

@@ -71,6 +71,8 @@ def parse_instant(value: Any, name: str) -> datetime | str:
         return f"{name} is not an ISO 8601 timestamp"
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return f"{name} has no time zone offset (give Z or +03:00)"
+    if not 1970 <= parsed.year <= 9000:
+        return f"{name} is out of range (years 1970..9000)"
     return parsed.astimezone(UTC)
 
 

@@ -151,6 +151,7 @@ def test_a_batch_over_1000_entries_is_refused_whole(intake: RunningConnector) ->
         (b"\xff\xfe", 400, "not valid JSON"),
         (b'{"items": []}', 422, "entries"),
         (b'"just a string"', 422, "entries"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "not valid JSON"),
     ],
 )
 def test_unusable_bodies_get_a_clear_error_without_traceback(
