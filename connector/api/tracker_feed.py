@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -61,7 +61,10 @@ def parse_instant(value: str, name: str) -> datetime:
         raise ApiError(422, f"{name} must be an ISO 8601 instant such as 2025-03-01T09:00:00Z") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ApiError(422, f"{name} needs a time zone offset (e.g. Z or +03:00)")
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ApiError(422, f"{name} is out of range") from None
 
 
 def _cursor_key(secret: str) -> bytes:

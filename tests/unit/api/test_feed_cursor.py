@@ -53,3 +53,10 @@ def test_non_ascii_and_malformed_cursors_are_a_400_not_a_crash(junk: str) -> Non
     with pytest.raises(ApiError) as err:
         decode_cursor("secret", junk, OPEN)
     assert err.value.status_code == 400
+
+
+@pytest.mark.parametrize("edge", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"])
+def test_instants_beyond_the_calendar_in_utc_are_a_422(edge: str) -> None:
+    with pytest.raises(ApiError, match="out of range") as err:
+        parse_instant(edge, "changed_since")
+    assert err.value.status_code == 422
