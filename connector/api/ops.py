@@ -232,7 +232,7 @@ def unmatched_employees(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
 
     try:
         people = runtime.tracker.employees()
-    except TrackerError as exc:
+    except (TrackerError, ValueError) as exc:  # ValueError: the tracker is not configured
         raise ApiError(503, f"the tracker's employee list is unavailable: {redact(str(exc))}") from exc
     with runtime.sessions() as session:
         return {"items": find_unmatched(session, people)}

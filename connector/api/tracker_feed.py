@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from connector.api.deps import FeedAuth, RuntimeDep, SessionDep
 from connector.api.errors import ApiError
 from connector.store.models import Employee, Link
+from connector.sync.intake import printable
 
 router = APIRouter(prefix="/tracker/v1", tags=["tracker"])
 
@@ -237,7 +238,7 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Any:
     """Tasks ordered by change; ``next_cursor`` is null on the last page. 304 when unchanged."""
-    if assignee is not None and "@" not in assignee:
+    if assignee is not None and ("@" not in assignee or not printable(assignee)):
         raise ApiError(422, "assignee must be an e-mail address")
     since = parse_instant(changed_since, "changed_since") if changed_since else None
     query = FeedQuery(assignee, status, since)

@@ -51,7 +51,7 @@ def parse_event(body: bytes, types: list[str]) -> tuple[str, str, str, dict[str,
     """``(type, ref, DataVersion, event)`` of a webhook body, or ``ApiError`` 400 saying what is wrong."""
     try:
         event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise ApiError(400, "the body is not JSON") from None
     if not isinstance(event, dict):
         raise ApiError(400, "the body must be a JSON object with type, Ref_Key and DataVersion")

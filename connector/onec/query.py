@@ -16,8 +16,8 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from urllib.parse import quote
 
-_NAME = re.compile(r"^[^\W\d]\w*$")
-_PATH = re.compile(r"^[^\W\d]\w*(/[^\W\d]\w*)*$")
+_NAME = re.compile(r"^[^\W\d]\w*\Z")
+_PATH = re.compile(r"^[^\W\d]\w*(/[^\W\d]\w*)*\Z")
 _QUERY_SAFE = "$'(),:/*"
 
 
