@@ -58,7 +58,12 @@ def _id_of(raw: Mapping[str, Any]) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     text = str(value).strip()
-    return text if text and len(text) <= MAX_ID_CHARS else None
+    return text if text and len(text) <= MAX_ID_CHARS and printable(text) else None
+
+
+def printable(text: str) -> bool:
+    """No control characters (a NUL cannot even be stored in PostgreSQL text)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
 def parse_instant(value: Any, name: str) -> datetime | str:
@@ -89,15 +94,20 @@ def _whole_seconds(value: Any) -> int | None:
 def _employee(raw: Mapping[str, Any]) -> tuple[str | None, str | None] | str:
     email, tracker_id = raw.get("employee_email"), raw.get("employee_id")
     if email is not None:
-        if not isinstance(email, str) or "@" not in email or len(email) > MAX_EMAIL_CHARS:
+        if (
+            not isinstance(email, str)
+            or "@" not in email
+            or len(email) > MAX_EMAIL_CHARS
+            or not printable(email)
+        ):
             return "employee_email is not an e-mail address"
         email = email.strip().lower()
     if tracker_id is not None:
         if isinstance(tracker_id, bool) or not isinstance(tracker_id, (str, int)):
             return "employee_id must be a string or a number"
         tracker_id = str(tracker_id).strip()
-        if not tracker_id or len(tracker_id) > 100:
-            return "employee_id is empty or too long"
+        if not tracker_id or len(tracker_id) > 100 or not printable(tracker_id):
+            return "employee_id is empty, too long or has control characters"
     if email is None and tracker_id is None:
         return "missing employee_email or employee_id"
     return email, tracker_id
@@ -153,8 +163,8 @@ def parse_entry(raw: object) -> IntakeEntry | Rejection:
     code = raw.get("task_code")
     if not isinstance(code, str) or not code.strip():
         return Rejection(entry_id, "missing task_code")
-    if len(code) > MAX_CODE_CHARS:
-        return Rejection(entry_id, "task_code is too long")
+    if len(code) > MAX_CODE_CHARS or not printable(code):
+        return Rejection(entry_id, "task_code is too long or has control characters")
     interval = _interval(raw)
     if isinstance(interval, str):
         return Rejection(entry_id, interval)
@@ -163,6 +173,7 @@ def parse_entry(raw: object) -> IntakeEntry | Rejection:
         not isinstance(evidence, str)
         or not evidence.startswith(("http://", "https://"))
         or len(evidence) > MAX_URL_CHARS
+        or not printable(evidence)
     ):
         return Rejection(entry_id, "evidence_url must be an http(s) URL")
     start, end, seconds = interval

@@ -105,6 +105,7 @@ def test_changed_since_returns_only_later_changes(feed: RunningConnector) -> Non
         ({"limit": 0}, "limit"),
         ({"limit": 1001}, "limit"),
         ({"assignee": "ivanov"}, "e-mail"),
+        ({"assignee": "ivanov\x00@crm.example"}, "e-mail"),
     ],
 )
 def test_bad_parameters_are_a_422_with_a_message(

@@ -62,6 +62,7 @@ def test_each_bad_entry_is_rejected_with_its_reason_and_the_rest_accepted(intake
         entry("naive", start="2025-03-03T09:00:00"),
         entry("garbage-time", start="03.03.2025 9:00"),
         entry("", task_code="CRM-000512"),
+        entry("nul-code", task_code="CRM-000512\x00"),
         {"employee_email": "ivanov.i@crm.example", "task_code": "CRM-000512"},
         "not an object",
     ]
@@ -80,11 +81,12 @@ def test_each_bad_entry_is_rejected_with_its_reason_and_the_rest_accepted(intake
         "too-long": "duration over 24 h",
         "naive": "start has no time zone offset (give Z or +03:00)",
         "garbage-time": "start is not an ISO 8601 timestamp",
+        "nul-code": "task_code is too long or has control characters",
     }
     anonymous = [r for r in results if r["id"] is None]
     assert len(anonymous) == 3
     assert all(r["status"] == "rejected" and r["reason"] for r in anonymous)
-    assert (body["accepted"], body["unchanged"], body["rejected"]) == (3, 0, 11)
+    assert (body["accepted"], body["unchanged"], body["rejected"]) == (3, 0, 12)
 
     rows = stored(intake)
     assert set(rows) == {"ok-email", "ok-tracker-id", "ok-static"}

@@ -85,6 +85,13 @@ def test_numeric_ids_are_taken_as_strings() -> None:
         ({"task_code": None}, "missing task_code"),
         ({"deleted": "yes"}, "deleted must be true or false"),
         ({"evidence_url": "javascript:alert(1)"}, "evidence_url must be an http(s) URL"),
+        ({"evidence_url": "https://x.example/\x00"}, "evidence_url must be an http(s) URL"),
+        ({"task_code": "CRM\x00-1"}, "task_code is too long or has control characters"),
+        ({"employee_email": "a\x00@b.example"}, "employee_email is not an e-mail address"),
+        (
+            {"employee_email": None, "employee_id": "b\x00c"},
+            "employee_id is empty, too long or has control characters",
+        ),
     ],
 )
 def test_bad_entries_are_rejected_with_a_reason(fields: dict[str, Any], reason: str) -> None:
@@ -93,7 +100,7 @@ def test_bad_entries_are_rejected_with_a_reason(fields: dict[str, Any], reason: 
     assert isinstance(result, Rejection) and result.id == "e1"
 
 
-@pytest.mark.parametrize("bad_id", [None, "", "   ", True, 1.5, "x" * 201, ["a"]])
+@pytest.mark.parametrize("bad_id", [None, "", "   ", True, 1.5, "x" * 201, ["a"], "a\x00b"])
 def test_an_entry_without_a_usable_id_is_rejected_without_one(bad_id: Any) -> None:
     fields = raw()
     fields["id"] = bad_id
