@@ -72,6 +72,9 @@ class Runtime:
 
     @property
     def soap(self) -> LabourService:
+        # The SOAP client shares the OData client's HTTP layer: one rate limit and one
+        # concurrency cap for everything this process sends to 1C.
+        http = self.onec.http
         with self._lock:
             if self._soap is None:
                 from connector.onec.soap import LabourService
@@ -81,6 +84,7 @@ class Runtime:
                     s.onec_url,
                     s.onec_user,
                     s.onec_password.get_secret_value(),
+                    http=http,
                     timeout=s.onec_timeout,
                     deadline=s.onec_deadline,
                 )
