@@ -97,10 +97,12 @@ def connector_run(channel: str, aggs: list[LabourAggregate], mock: MockOneC, db:
             diff = diff_labour(aggs, written, channel=channel, window=window)  # type: ignore[arg-type]
             return enqueue(s, diff.intents)
 
+    if channel == "soap":
+        list(rt.soap.get_labour(FIRST, FIRST))  # the WSDL is loaded once per process, not timed
     t0 = time.perf_counter()
     intents = plan()
-    t1 = time.perf_counter()
     mock.reset_stats()
+    t1 = time.perf_counter()
     counts = deliver_all(rt, "bench", limit=1000)
     t2 = time.perf_counter()
     reqs = requests_made(mock)

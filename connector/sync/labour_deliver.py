@@ -3,10 +3,11 @@
 One writer per target: the outbox hands out only the lowest open version of a target key, and a
 claim is a lease, so a crashed worker's intent is delivered again later — harmlessly, because
 both channels write by deterministic keys (the week's document found by its marker; SOAP rows
-by row key in a batch whose id is derived from the intents). Each intent's outcome is recorded
-separately: delivered → labour marked written; closed period, a rejected row or a 1C business
-rule → parked with 1C's message (nothing half-written, other intents go on); a transient error
-→ retried with backoff, honouring Retry-After.
+by row key in a batch whose id is derived from the intents). Each intent has its own outcome,
+recorded for many intents per transaction (``labour_settle``): delivered → labour marked
+written; closed period, a rejected row or a 1C business rule → parked with 1C's message
+(nothing half-written, other intents go on); a transient error → retried with backoff,
+honouring Retry-After.
 """
 
 from __future__ import annotations
@@ -20,22 +21,23 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.onec.errors import ClosedPeriod, OneCError, Retriable
-from connector.store.history import clear_failure, park
+from connector.onec.errors import OneCError
 from connector.store.models import Labour, OutboxIntent
-from connector.store.queues import claim_outbox, complete_outbox, fail_outbox
+from connector.store.queues import claim_outbox
 from connector.sync.labour_deliver_odata import WeekWriter
 from connector.sync.labour_diff import week_rows
-from connector.sync.labour_state import OUTBOX_PREFIX, entry_from_json, mark_written
+from connector.sync.labour_settle import FAILURE_KIND, Settlement
+from connector.sync.labour_state import OUTBOX_PREFIX, entry_from_json
 from connector.sync.model import WrittenLabour
+from connector.sync.timeutil import week_of
 
 if TYPE_CHECKING:
     from connector.onec.soap import LabourRow
     from connector.runtime import Runtime
 
-FAILURE_KIND = "labour"
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
-SOAP_BATCH = 500
+SETTLE_EVERY = 100
+__all__ = ["FAILURE_KIND", "batch_id", "deliver_all", "deliver_pending"]
 
 
 def _entries(payload: dict[str, object], name: str) -> list[WrittenLabour]:
@@ -49,57 +51,69 @@ def _removed(payload: dict[str, object]) -> list[WrittenLabour]:
     return [e for e in _entries(payload, "previous") if (e.key, e.adjusts) not in keep]
 
 
-def _retry_after(exc: OneCError) -> timedelta | None:
-    after = getattr(exc, "retry_after", None)
-    return timedelta(seconds=float(after)) if after else None
+Week = tuple[str, date]
 
 
-def _settle_failure(
-    session: Session, intent: OutboxIntent, worker: str, exc: OneCError, counts: Counter[str]
-) -> None:
-    if isinstance(exc, Retriable):
-        state = fail_outbox(session, intent.id, worker, str(exc), retry_after=_retry_after(exc))
-        counts["retrying" if state == "pending" else "parked"] += 1
-        if state == "parked":
-            park(session, FAILURE_KIND, intent.target_key, str(exc), {"intent": intent.id})
-        return
-    reason = f"closed_period: {exc}" if isinstance(exc, ClosedPeriod) else str(exc)
-    fail_outbox(session, intent.id, worker, reason, max_attempts=0)
-    park(session, FAILURE_KIND, intent.target_key, reason, {"intent": intent.id})
-    counts["parked"] += 1
+def _week(intent: OutboxIntent) -> Week:
+    return str(intent.payload["employee"]), date.fromisoformat(str(intent.payload["week_start"]))
 
 
-def _doc_ref(session: Session, employee: str, monday: date) -> str | None:
-    return session.execute(
-        select(Labour.onec_doc_ref)
-        .where(
-            Labour.key.startswith(f"odata_timesheet|{employee}|"),
-            Labour.work_date.between(monday, monday + timedelta(days=6)),
-            Labour.onec_doc_ref.is_not(None),
+def _doc_refs(session: Session, weeks: Sequence[Week]) -> dict[Week, str]:
+    """The documents the store remembers for ``weeks`` (one query per 500 employees)."""
+    wanted = set(weeks)
+    employees = sorted({e for e, _ in weeks})
+    low, high = min(m for _, m in weeks), max(m for _, m in weeks) + timedelta(days=6)
+    out: dict[Week, str] = {}
+    for start in range(0, len(employees), 500):
+        rows = session.execute(
+            select(Labour.employee_ref, Labour.work_date, Labour.onec_doc_ref).where(
+                Labour.key.startswith("odata_timesheet|"),
+                Labour.employee_ref.in_(employees[start : start + 500]),
+                Labour.work_date.between(low, high),
+                Labour.onec_doc_ref.is_not(None),
+            )
         )
-        .limit(1)
-    ).scalar_one_or_none()
+        for employee, day, ref in rows:
+            week = (employee, week_of(day)[0])
+            if week in wanted and ref:
+                out.setdefault(week, ref)
+    return out
 
 
-def _deliver_week(runtime: Runtime, intent: OutboxIntent, worker: str, counts: Counter[str]) -> None:
-    payload = intent.payload
-    employee, monday = str(payload["employee"]), date.fromisoformat(str(payload["week_start"]))
-    entries = _entries(payload, "entries")
+def _deliver_weeks(
+    runtime: Runtime, intents: Sequence[OutboxIntent], worker: str, counts: Counter[str]
+) -> None:
+    """Write the claimed employee-weeks; outcomes are recorded every ``SETTLE_EVERY`` intents.
+
+    A week whose document the store does not know is looked up first, all such weeks of the
+    batch together, so a new week costs a create and a Post; a known document is read (for its
+    DataVersion and hand-made rows), PATCHed and posted.
+    """
+    writer = WeekWriter(runtime.onec)
+    weeks = [_week(i) for i in intents]
     with runtime.sessions() as session:
-        known = _doc_ref(session, employee, monday)
-    try:
-        outcome = WeekWriter(runtime.onec).write_week(employee, monday, week_rows(entries), known)
-    except OneCError as exc:
+        known = _doc_refs(session, weeks)
+    missing = [w for w in weeks if w not in known]
+    found, lookups = writer.find_many(missing) if missing else ({}, 0)
+    counts["onec_requests"] += lookups
+    settle = Settlement(worker, counts)
+    for intent, (employee, monday) in zip(intents, weeks, strict=True):
+        entries = _entries(intent.payload, "entries")
+        ref = known.get((employee, monday)) or found.get((employee, monday))
+        try:
+            outcome = writer.write_week(employee, monday, week_rows(entries), ref, looked_up=True)
+        except OneCError as exc:
+            settle.failed(intent, exc)
+        else:
+            settle.delivered(intent, "odata_timesheet", entries, _removed(intent.payload), outcome.doc_ref)
+            counts["written" if outcome.written else "unchanged"] += 1
+            counts["onec_requests"] += outcome.requests
+        if len(settle) >= SETTLE_EVERY:
+            with runtime.sessions.begin() as session:
+                settle.flush(session)
+    if len(settle):
         with runtime.sessions.begin() as session:
-            _settle_failure(session, intent, worker, exc, counts)
-        return
-    with runtime.sessions.begin() as session:
-        mark_written(session, "odata_timesheet", entries, _removed(payload), outcome.doc_ref)
-        complete_outbox(session, intent.id, worker)
-        clear_failure(session, FAILURE_KIND, intent.target_key)
-    counts["delivered"] += 1
-    counts["written" if outcome.written else "unchanged"] += 1
-    counts["onec_requests"] += outcome.requests
+            settle.flush(session)
 
 
 def batch_id(intents: Sequence[OutboxIntent]) -> str:
@@ -135,20 +149,27 @@ def _soap_rows(intent: OutboxIntent) -> list[LabourRow]:
 def _deliver_soap(
     runtime: Runtime, intents: Sequence[OutboxIntent], worker: str, counts: Counter[str]
 ) -> None:
-    for start in range(0, len(intents), SOAP_BATCH):
-        chunk = intents[start : start + SOAP_BATCH]
-        rows_of = {i.id: _soap_rows(i) for i in chunk}
+    """PutLabour batches of about ``batch_size`` rows; per-row verdicts recorded per batch."""
+    service = runtime.soap
+    size = max(1, service.batch_size)
+    chunks: list[list[OutboxIntent]] = [[]]
+    rows_of: dict[int, list[LabourRow]] = {}
+    for intent in intents:
+        rows_of[intent.id] = _soap_rows(intent)
+        if chunks[-1] and sum(len(rows_of[i.id]) for i in chunks[-1]) + len(rows_of[intent.id]) > size:
+            chunks.append([])
+        chunks[-1].append(intent)
+    for chunk in chunks:
+        settle = Settlement(worker, counts)
         rows = [r for i in chunk for r in rows_of[i.id]]
         try:
-            results = runtime.soap.put_labour(batch_id(chunk), rows)
-            counts["onec_requests"] += 1
+            results = service.put_labour(batch_id(chunk), rows)
+            counts["onec_requests"] += -(-len(rows) // size)
         except OneCError as exc:
-            with runtime.sessions.begin() as session:
-                for i in chunk:
-                    _settle_failure(session, i, worker, exc, counts)
-            continue
-        verdict = {r.row_key: r for r in results}
-        with runtime.sessions.begin() as session:
+            for i in chunk:
+                settle.failed(i, exc)
+        else:
+            verdict = {r.row_key: r for r in results}
             for i in chunk:
                 rejected = [
                     verdict[r.row_key]
@@ -156,16 +177,12 @@ def _deliver_soap(
                     if r.row_key in verdict and verdict[r.row_key].rejected
                 ]
                 if rejected:
-                    reason = "; ".join(f"{r.row_key}: {r.message}" for r in rejected)
-                    fail_outbox(session, i.id, worker, reason, max_attempts=0)
-                    park(session, FAILURE_KIND, i.target_key, reason, {"intent": i.id})
-                    counts["parked"] += 1
+                    settle.rejected(i, "; ".join(f"{r.row_key}: {r.message}" for r in rejected))
                     continue
-                mark_written(session, "soap", _entries(i.payload, "entries"), _removed(i.payload))
-                complete_outbox(session, i.id, worker)
-                clear_failure(session, FAILURE_KIND, i.target_key)
-                counts["delivered"] += 1
+                settle.delivered(i, "soap", _entries(i.payload, "entries"), _removed(i.payload))
                 counts["written"] += 1
+        with runtime.sessions.begin() as session:
+            settle.flush(session)
 
 
 def deliver_pending(runtime: Runtime, worker_id: str, limit: int = 200) -> dict[str, int]:
@@ -177,12 +194,10 @@ def deliver_pending(runtime: Runtime, worker_id: str, limit: int = 200) -> dict[
         session.expunge_all()
     labour = [i for i in claimed if i.target_key.startswith(OUTBOX_PREFIX)]
     counts["claimed"] = len(labour)
-    soap = []
-    for intent in labour:
-        if intent.payload.get("channel") == "soap":
-            soap.append(intent)
-        else:
-            _deliver_week(runtime, intent, worker_id, counts)
+    soap = [i for i in labour if i.payload.get("channel") == "soap"]
+    weeks = [i for i in labour if i.payload.get("channel") != "soap"]
+    if weeks:
+        _deliver_weeks(runtime, weeks, worker_id, counts)
     if soap:
         _deliver_soap(runtime, soap, worker_id, counts)
     return dict(counts)

@@ -7,7 +7,8 @@ connector's and are replaced whole by the week's desired rows; rows a person add
 (no row key) are kept. A write is a PATCH with ``If-Match``: on 412 the document is re-read,
 the rows rebuilt and the PATCH retried. After writing the document is posted; a week reduced to
 nothing is unposted and emptied. An unchanged, posted document costs one read and no write.
-Requests per changed week: find or read, create or PATCH, Post — three.
+Requests per changed week: a new week costs create + Post (its lookup is shared by a batch of
+weeks, ``find_many``); a known document read + PATCH + Post.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ DAY_FIELDS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 CUSTOMER_TYPE = "StandardODATA.Catalog_Контрагенты"
 UNDEFINED_TYPE = "StandardODATA.Undefined"
 MAX_CONFLICTS = 3
+FIND_GROUP = 40
 
 
 def marker(employee_ref: str, monday: date) -> str:
@@ -112,6 +114,33 @@ class WeekWriter:
         live = [d for d in found if not d.get("DeletionMark")]
         return sorted(live, key=lambda d: str(d["Ref_Key"]))[0] if live else None
 
+    def find_many(self, weeks: Sequence[tuple[str, date]]) -> tuple[dict[tuple[str, date], str], int]:
+        """The connector's live documents of ``weeks`` (employee, Monday) and the requests spent.
+
+        Weeks are looked up a group of employees at a time (one filtered, narrow read per group)
+        instead of one read per week; the marker is checked here.
+        """
+        wanted = set(weeks)
+        employees = sorted({e for e, _ in wanted})
+        low, high = min(m for _, m in wanted), max(m for _, m in wanted)
+        fields = ["Ref_Key", "Сотрудник_Key", "ДатаС", "Комментарий", "DeletionMark"]
+        out: dict[tuple[str, date], str] = {}
+        requests = 0
+        for start in range(0, len(employees), FIND_GROUP):
+            group = employees[start : start + FIND_GROUP]
+            who = F("Сотрудник_Key") == Guid(group[0])
+            for e in group[1:]:
+                who = who | (F("Сотрудник_Key") == Guid(e))
+            flt = (F("ДатаС") >= low) & (F("ДатаС") <= high) & who
+            requests += 1
+            for d in self.onec.iter_entities(TIMESHEET, filter=flt, select=fields, page_size=500):
+                monday = d["ДатаС"].date() if hasattr(d["ДатаС"], "date") else d["ДатаС"]
+                week = (str(d["Сотрудник_Key"]), monday)
+                if week in wanted and not d.get("DeletionMark") and d.get("Комментарий") == marker(*week):
+                    ref = str(d["Ref_Key"])
+                    out[week] = min(ref, out.get(week, ref))
+        return out, requests
+
     def _read(
         self, doc_ref: str | None, employee_ref: str, monday: date
     ) -> tuple[dict[str, Any] | None, int]:
@@ -126,13 +155,27 @@ class WeekWriter:
         return self.find(employee_ref, monday), 1
 
     def write_week(
-        self, employee_ref: str, monday: date, rows: Sequence[WeekRow], doc_ref: str | None = None
+        self,
+        employee_ref: str,
+        monday: date,
+        rows: Sequence[WeekRow],
+        doc_ref: str | None = None,
+        *,
+        looked_up: bool = False,
     ) -> WeekOutcome:
-        """Make the connector's rows of this employee-week exactly ``rows`` (empty: unpost + empty)."""
+        """Make the connector's rows of this employee-week exactly ``rows`` (empty: unpost + empty).
+
+        ``looked_up`` says ``doc_ref`` is the result of a lookup just made (``find_many``): without
+        a reference the week has no document yet, so the first attempt creates it unread.
+        """
         requests = 0
+        fresh = looked_up and doc_ref is None
         for _ in range(MAX_CONFLICTS):
-            doc, n = self._read(doc_ref, employee_ref, monday)
-            requests += n
+            if fresh:
+                doc, fresh = None, False
+            else:
+                doc, n = self._read(doc_ref, employee_ref, monday)
+                requests += n
             if doc is None:
                 if not rows:
                     return WeekOutcome(None, requests, False)
