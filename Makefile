@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m mock_1c.demo
+	$(BIN)/onec-bridge demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
