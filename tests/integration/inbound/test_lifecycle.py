@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -9,10 +11,19 @@ from connector.runtime import Runtime
 from connector.store.models import Failure, Run, RunItem
 from connector.sync.inbound import InboundEngine
 from connector.sync.inbound_apply import unmatched_employees
-from tests.integration.inbound.helpers import admin_create, admin_delete, admin_patch, links, onec_objects
+from tests.integration.inbound.helpers import (
+    admin_create,
+    admin_delete,
+    admin_patch,
+    links,
+    onec_objects,
+    runtime_for,
+)
 from tests.support.mock1c import MockOneC
 
 INTEREST = "Document_CRM_Интерес"
+EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings"
 FINISHED = "Успешно завершен"
 
 
@@ -177,18 +188,27 @@ def test_a_restart_mid_run_resumes_without_duplicates(onec: MockOneC, runtime: R
     assert len(links(runtime, "service")) == len(set(links(runtime, "service")))
 
 
-def test_a_template_error_is_isolated_counted_and_parked(onec: MockOneC, runtime: Runtime) -> None:
-    broken = new_interest(onec, "Без партнёра")
-    admin_patch(
-        onec, INTEREST, str(broken["Ref_Key"]), {"Партнер_Key": "00000000-0000-0000-0000-000000000000"}
-    )
-    engine = InboundEngine(runtime, park_after=2)
-    result = engine.run("service", trigger="full")
-    assert result.status == "partial" and result.counters["skipped:template_error"] == 1
-    assert open_codes(runtime, "service") == expected_service_codes(onec) - {f"SRV-{broken['Number']}"}
-    engine.run("service", trigger="full")
-    with runtime.sessions() as session:
-        failure = session.execute(select(Failure)).scalar_one()
-        assert failure.parked and "Партнер" in failure.reason
-        reasons = set(session.execute(select(RunItem.reason)).scalars())
-        assert "template_error" in reasons
+def test_a_template_error_is_isolated_counted_and_parked(onec: MockOneC, tmp_path: Path) -> None:
+    """A mapping whose title needs a partner fails for a partner-less interest, and only for it."""
+    strict = tmp_path / "mappings"
+    strict.mkdir()
+    text = (MAPPINGS_DIR / "service.yaml").read_text(encoding="utf-8")
+    lenient = "{{ Партнер.Description if Партнер else 'без контрагента' }}"
+    assert lenient in text
+    (strict / "service.yaml").write_text(text.replace(lenient, "{{ Партнер.Description }}"), encoding="utf-8")
+    runtime = runtime_for(onec, f"sqlite:///{tmp_path / 'strict.db'}", strict, onec_page_size=20)
+    try:
+        broken = new_interest(onec, "Без партнёра")
+        admin_patch(onec, INTEREST, str(broken["Ref_Key"]), {"Партнер_Key": EMPTY_REF})
+        engine = InboundEngine(runtime, park_after=2)
+        result = engine.run("service", trigger="full")
+        assert result.status == "partial" and result.counters["skipped:template_error"] == 1
+        assert open_codes(runtime, "service") == expected_service_codes(onec) - {f"SRV-{broken['Number']}"}
+        engine.run("service", trigger="full")
+        with runtime.sessions() as session:
+            failure = session.execute(select(Failure)).scalar_one()
+            assert failure.parked and "Партнер" in failure.reason
+            reasons = set(session.execute(select(RunItem.reason)).scalars())
+            assert "template_error" in reasons
+    finally:
+        runtime.close()

@@ -97,6 +97,15 @@ def test_missing_field_is_a_template_error_naming_it() -> None:
     assert t.spec is None and t.skip == "template_error" and "Партнер" in t.detail
 
 
+def test_an_interest_from_an_email_without_a_partner_or_responsible_still_becomes_a_task() -> None:
+    t = transform(
+        MAPPINGS["service"], interest(Партнер=None, Ответственный_Key=None, Соисполнители=[]), DIRECTORY
+    )
+    assert t.skip is None and t.spec is not None
+    assert t.spec.title == "[CRM-000512] без контрагента: Не проводится документ"
+    assert t.spec.status == "open" and t.spec.customer is None and t.spec.assignees == ()
+
+
 def test_inactive_user_is_unmapped_not_assigned() -> None:
     t = transform(MAPPINGS["service"], interest(Ответственный_Key=GONE, Соисполнители=[]), DIRECTORY)
     assert t.spec is not None and t.spec.assignees == () and t.unmapped == (GONE,)
