@@ -46,9 +46,11 @@ def _entries(payload: dict[str, object], name: str) -> list[WrittenLabour]:
     return [entry_from_json(d) for d in items]
 
 
-def _removed(payload: dict[str, object]) -> list[WrittenLabour]:
-    keep = {(e.key, e.adjusts) for e in _entries(payload, "entries")}
-    return [e for e in _entries(payload, "previous") if (e.key, e.adjusts) not in keep]
+def _parts(payload: dict[str, object]) -> tuple[list[WrittenLabour], list[WrittenLabour]]:
+    """An intent's rows to hold and the previously written rows it removes."""
+    entries = _entries(payload, "entries")
+    keep = {(e.key, e.adjusts) for e in entries}
+    return entries, [e for e in _entries(payload, "previous") if (e.key, e.adjusts) not in keep]
 
 
 Week = tuple[str, date]
@@ -98,14 +100,14 @@ def _deliver_weeks(
     counts["onec_requests"] += lookups
     settle = Settlement(worker, counts)
     for intent, (employee, monday) in zip(intents, weeks, strict=True):
-        entries = _entries(intent.payload, "entries")
+        entries, removed = _parts(intent.payload)
         ref = known.get((employee, monday)) or found.get((employee, monday))
         try:
             outcome = writer.write_week(employee, monday, week_rows(entries), ref, looked_up=True)
         except OneCError as exc:
             settle.failed(intent, exc)
         else:
-            settle.delivered(intent, "odata_timesheet", entries, _removed(intent.payload), outcome.doc_ref)
+            settle.delivered(intent, "odata_timesheet", entries, removed, outcome.doc_ref)
             counts["written" if outcome.written else "unchanged"] += 1
             counts["onec_requests"] += outcome.requests
         if len(settle) >= SETTLE_EVERY:
@@ -122,13 +124,11 @@ def batch_id(intents: Sequence[OutboxIntent]) -> str:
     return "tt-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _soap_rows(intent: OutboxIntent) -> list[LabourRow]:
+def _soap_rows(entries: list[WrittenLabour], removed: list[WrittenLabour]) -> list[LabourRow]:
     from connector.onec.soap import LabourRow
 
     rows: list[LabourRow] = []
-    for e, minutes in [(e, e.minutes) for e in _entries(intent.payload, "entries")] + [
-        (e, 0) for e in _removed(intent.payload)
-    ]:
+    for e, minutes in [(e, e.minutes) for e in entries] + [(e, 0) for e in removed]:
         rows.append(
             LabourRow(
                 row_key=e.row_key,
@@ -154,11 +154,15 @@ def _deliver_soap(
     size = max(1, service.batch_size)
     chunks: list[list[OutboxIntent]] = [[]]
     rows_of: dict[int, list[LabourRow]] = {}
+    parts = {i.id: _parts(i.payload) for i in intents}
+    filled = 0
     for intent in intents:
-        rows_of[intent.id] = _soap_rows(intent)
-        if chunks[-1] and sum(len(rows_of[i.id]) for i in chunks[-1]) + len(rows_of[intent.id]) > size:
+        rows_of[intent.id] = _soap_rows(*parts[intent.id])
+        if chunks[-1] and filled + len(rows_of[intent.id]) > size:
             chunks.append([])
+            filled = 0
         chunks[-1].append(intent)
+        filled += len(rows_of[intent.id])
     for chunk in chunks:
         settle = Settlement(worker, counts)
         rows = [r for i in chunk for r in rows_of[i.id]]
@@ -179,7 +183,7 @@ def _deliver_soap(
                 if rejected:
                     settle.rejected(i, "; ".join(f"{r.row_key}: {r.message}" for r in rejected))
                     continue
-                settle.delivered(i, "soap", _entries(i.payload, "entries"), _removed(i.payload))
+                settle.delivered(i, "soap", *parts[i.id])
                 counts["written"] += 1
         with runtime.sessions.begin() as session:
             settle.flush(session)

@@ -108,13 +108,24 @@ class Settlement:
         session.flush()
 
     def _mark_written(self, session: Session) -> None:
+        changes: list[dict[str, object]] = []
         for keys in _chunks(sorted(self._written)):
-            for row in session.execute(select(Labour).where(Labour.key.in_(keys))).scalars():
-                minutes, doc_ref = self._written[row.key]
-                row.written_minutes = minutes
+            rows = session.execute(select(Labour.id, Labour.key, Labour.minutes).where(Labour.key.in_(keys)))
+            for row_id, key, desired in rows:
+                minutes, doc_ref = self._written[key]
+                change: dict[str, object] = {
+                    "id": row_id,
+                    "written_minutes": minutes,
+                    "state": "written" if desired == minutes else "pending",
+                }
                 if doc_ref is not None:
-                    row.onec_doc_ref = doc_ref
-                row.state = "written" if row.minutes == row.written_minutes else "pending"
+                    change["onec_doc_ref"] = doc_ref
+                changes.append(change)
+        with_ref = [c for c in changes if "onec_doc_ref" in c]
+        without = [c for c in changes if "onec_doc_ref" not in c]
+        for group in (with_ref, without):
+            if group:
+                session.execute(update(Labour), group)
 
     def _settle_failure(self, session: Session, intent: OutboxIntent, exc: OneCError) -> None:
         if isinstance(exc, Retriable):
