@@ -1,0 +1,151 @@
+"""Memory benchmark (self-contained): peak RSS of ``onec-bridge sync tasks`` from small to large seeds.
+
+For each ``--scales`` value a fresh ``mock-1c serve --scale S`` and a fresh SQLite store are
+started; the connector runs as a real subprocess configured only through ``ONEC_BRIDGE_*``
+variables, exactly as a deployment would run it. Its peak RSS is the kernel's own figure for that
+one child (``os.wait4`` → ``ru_maxrss``), so neither the mock nor this script is counted. A bare
+``python -c "import ..."`` of the same modules is measured too: the fixed cost of the interpreter
+and libraries, which no seed size changes.
+
+The last line is JSON with ``flat_ratio`` = peak RSS at the largest scale ÷ at the smallest
+(target ≤ 1.25). ``--profile SCALE`` instead runs one sync in-process under ``tracemalloc`` and
+prints the top allocation sites at the peak — what to read when the figure is not flat.
+
+    .venv/bin/python bench/memory_scale.py [--scales small,medium,large] [--smoke] [--profile large]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.mock1c import MockOneC, running_mock_1c  # noqa: E402
+from tests.support.servers import script  # noqa: E402
+
+IMPORTS = "import connector.cli, connector.runtime, connector.sync.inbound, connector.onec.client"
+
+
+def env_for(mock: MockOneC, store: Path) -> dict[str, str]:
+    """The settings a deployment sets; no tracker key: ``sync tasks`` only reads 1C and writes the store."""
+    return {
+        **os.environ,
+        "ONEC_BRIDGE_DATABASE_URL": f"sqlite:///{store}",
+        "ONEC_BRIDGE_ONEC_URL": mock.base_url,
+        "ONEC_BRIDGE_ONEC_USER": mock.user,
+        "ONEC_BRIDGE_ONEC_PASSWORD": mock.password,
+        "ONEC_BRIDGE_ONEC_RATE_LIMIT": "10000",
+        "ONEC_BRIDGE_MAPPINGS_DIR": str(ROOT / "mappings"),
+        "ONEC_BRIDGE_LOG_FORMAT": "json",
+    }
+
+
+def peak_rss(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Run ``argv``; its own peak RSS in MB (kernel accounting of that child), seconds, exit code, output."""
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", errors="replace")
+    return usage.ru_maxrss / 1024, seconds, proc.returncode, text
+
+
+def measure(scale: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp, running_mock_1c(scale=scale) as mock:
+        env = env_for(mock, Path(tmp) / "store.db")
+        subprocess.run([script("onec-bridge"), "db", "upgrade"], env=env, check=True, capture_output=True)
+        mock.reset_stats()
+        rss, seconds, code, text = peak_rss([script("onec-bridge"), "sync", "tasks"], env)
+        requests_made = int(mock.stats().get("total", -1))
+        con = sqlite3.connect(Path(tmp) / "store.db")
+        links = int(con.execute("select count(*) from links").fetchone()[0])
+        con.close()
+    if code != 0:
+        sys.exit(f"onec-bridge sync tasks failed at scale {scale} (exit {code}):\n{text[-3000:]}")
+    return {"scale": scale, "rss_mb": rss, "seconds": seconds, "links": links, "requests": requests_made}
+
+
+def profile(scale: str, top: int) -> None:
+    """One ``sync tasks`` in this process under tracemalloc; print the allocation sites at the peak."""
+    import tracemalloc
+
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp, running_mock_1c(scale=scale) as mock:
+        os.environ.update(env_for(mock, Path(tmp) / "store.db"))
+        from connector.cli import open_runtime
+        from connector.settings import Settings
+        from connector.sync.inbound import InboundEngine
+
+        runtime = open_runtime(Settings())
+        engine = InboundEngine(runtime)
+        tracemalloc.start(25)
+        peak_snapshot = None
+        peak = 0
+        for m in runtime.mappings:
+            engine.run(m.name, trigger="manual")
+            _, now_peak = tracemalloc.get_traced_memory()
+            if now_peak > peak:
+                peak, peak_snapshot = now_peak, tracemalloc.take_snapshot()
+            tracemalloc.reset_peak()
+            print(f"after mapping {m.name}: traced peak {now_peak / 2**20:.1f} MB")
+        runtime.close()
+        tracemalloc.stop()
+    print(f"ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")
+    if peak_snapshot is not None:
+        print(f"allocation sites still live after the heaviest mapping (top {top}, by size):")
+        for stat in peak_snapshot.statistics("traceback")[:top]:
+            print(f"  {stat.size / 2**20:7.2f} MB in {stat.count} blocks")
+            for line in stat.traceback.format()[-8:]:
+                print("     " + line)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--scales", default="small,medium,large", help="comma-separated mock-1c --scale values")
+    ap.add_argument("--smoke", action="store_true", help="small scale only (for tests)")
+    ap.add_argument("--profile", metavar="SCALE", help="tracemalloc one in-process sync at SCALE")
+    ap.add_argument("--top", type=int, default=12, help="allocation sites printed by --profile")
+    args = ap.parse_args()
+    scales = ["small"] if args.smoke else [s.strip() for s in args.scales.split(",") if s.strip()]
+    bad = [
+        s for s in scales + ([args.profile] if args.profile else []) if s not in ("small", "medium", "large")
+    ]
+    if bad or not scales:
+        ap.error(f"scales are small, medium, large (got {', '.join(bad) or 'none'})")
+    if args.profile:
+        profile(args.profile, args.top)
+        return
+    imports, _, code, text = peak_rss([sys.executable, "-c", IMPORTS], dict(os.environ))
+    if code != 0:
+        sys.exit(f"importing the connector failed:\n{text[-2000:]}")
+    print(f"interpreter + connector imports alone: peak RSS {imports:.1f} MB")
+    rows = [measure(s) for s in scales]
+    for r in rows:
+        print(
+            f"{r['scale']:6s}: peak RSS {r['rss_mb']:.1f} MB, {r['links']} task links, "
+            f"{r['requests']} requests to 1C, {r['seconds']:.1f} s"
+        )
+    figures: dict[str, Any] = {"bench": "memory_scale", "imports_rss_mb": round(imports, 1)}
+    for r in rows:
+        figures[f"rss_mb_{r['scale']}"] = round(r["rss_mb"], 1)
+        figures[f"links_{r['scale']}"] = r["links"]
+    figures["flat_ratio"] = round(rows[-1]["rss_mb"] / rows[0]["rss_mb"], 3)
+    figures["target"] = 1.25
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
