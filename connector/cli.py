@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from connector.settings import Settings
 
@@ -36,6 +37,9 @@ def load_settings() -> Settings:
     """Settings from the environment/.env; bad values exit 2 with one line per variable and the fix."""
     try:
         return Settings()
+    except SettingsError as exc:
+        field = str(exc).split('"')[1] if '"' in str(exc) else "settings"
+        fail(f'ONEC_BRIDGE_{field.upper()}: not valid JSON (example: {{"<work type ref>": 2500}})', 2)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

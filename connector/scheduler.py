@@ -7,6 +7,12 @@ aggregate, diff), the outbox delivery worker and a reconciliation sweep (full re
 dedicated PostgreSQL connection, or a process-local lock on SQLite (one process owns an
 embedded store). A replica that does not get the lock skips that execution.
 
+Jobs that write the same tables (inbound syncs, the inbox worker, the reconciliation sweep and
+the labour tick all refresh the employee directory and links) run in one serial executor of the
+process, so two of them never interleave their writes (on SQLite one writer at a time anyway;
+on PostgreSQL two inserts of one directory row would collide). Delivery runs beside them. A job
+that raises finishes the run records it opened as ``failed``: no run is left ``running``.
+
 Periodic syncs also record their last start in the store (cursor ``job:<name>``) under the lock,
 so when N replicas fire the same tick one after another only the first one runs it: a sync job
 runs at most once per ``min_gap`` across the cluster. Queue workers have no gap: the lock only
@@ -22,6 +28,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,21 +38,32 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, event, text, update
 
 from connector.logs import run_context
 from connector.mapping.schema import Mapping
 from connector.metrics import Metrics
 from connector.runtime import Runtime
+from connector.settings import Settings
 from connector.store.db import is_postgresql
 from connector.store.links import get_cursor, set_cursor
-from connector.store.models import InboxEvent, OutboxIntent
+from connector.store.models import InboxEvent, OutboxIntent, Run
 from connector.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
 _local_locks: dict[str, threading.Lock] = {}
 _local_guard = threading.Lock()
+_opened_runs: ContextVar[list[int] | None] = ContextVar("opened_runs", default=None)
+SERIAL = "serial"
+
+
+@event.listens_for(Run, "after_insert")
+def _note_opened_run(_mapper: Any, _conn: Any, run: Run) -> None:
+    """Remember the runs a job opens (same thread) so a crash can close them as failed."""
+    opened = _opened_runs.get()
+    if opened is not None and run.id is not None:
+        opened.append(int(run.id))
 
 
 def advisory_key(name: str) -> int:
@@ -105,6 +123,7 @@ class JobSpec:
     func: Callable[[], Any]
     min_gap: timedelta = timedelta(0)
     first_run_now: bool = True
+    serial: bool = True  # runs in the process's one-thread executor with the other store writers
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,16 @@ class Intervals:
     labour: float = 600.0
     deliver: float = 5.0
     reconcile_cron: str = "30 3 * * *"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Intervals:
+        """From ``ONEC_BRIDGE_{INBOX,LABOUR,DELIVER}_INTERVAL`` and ``ONEC_BRIDGE_RECONCILE_CRON``."""
+        return cls(
+            settings.inbox_interval,
+            settings.labour_interval,
+            settings.deliver_interval,
+            settings.reconcile_cron,
+        )
 
 
 def mapping_triggers(mapping: Mapping) -> list[tuple[str, BaseTrigger]]:
@@ -137,8 +166,10 @@ def _gap(trigger: BaseTrigger) -> timedelta:
     return timedelta(seconds=30)
 
 
-def build_jobs(runtime: Runtime, intervals: Intervals = Intervals()) -> list[JobSpec]:
-    """Every job of the service for the loaded mappings (engines imported lazily)."""
+def build_jobs(runtime: Runtime, intervals: Intervals | None = None) -> list[JobSpec]:
+    """Every job of the service for the loaded mappings (engines imported lazily); the built-in
+    workers' periods come from ``intervals`` or else the runtime's settings."""
+    intervals = intervals or Intervals.from_settings(runtime.settings)
     specs: list[JobSpec] = []
     for m in runtime.mappings:
         for kind, trigger in mapping_triggers(m):
@@ -154,7 +185,10 @@ def build_jobs(runtime: Runtime, intervals: Intervals = Intervals()) -> list[Job
             timedelta(seconds=intervals.labour / 2),
         ),
         JobSpec(
-            "deliver", every(seconds=intervals.deliver), _bind(deliver_job, runtime, worker_id("deliver"))
+            "deliver",
+            every(seconds=intervals.deliver),
+            _bind(deliver_job, runtime, worker_id("deliver")),
+            serial=False,
         ),
         JobSpec(
             "reconcile",
@@ -209,8 +243,14 @@ def _bind(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:
 
 
 def run_job(runtime: Runtime, spec: JobSpec, metrics: Metrics | None = None) -> str:
-    """Execute one firing of ``spec`` under its lock; returns ran / locked / recent / failed."""
+    """Execute one firing of ``spec`` under its lock; returns ran / locked / recent / failed.
+
+    A job that raises is logged and counted, and every run record it opened and left
+    ``running`` is finished as ``failed``.
+    """
     outcome = "ran"
+    opened: list[int] = []
+    token = _opened_runs.set(opened)
     try:
         with job_lock(runtime.engine, spec.name) as got:
             if not got:
@@ -220,13 +260,35 @@ def run_job(runtime: Runtime, spec: JobSpec, metrics: Metrics | None = None) -> 
             else:
                 with run_context(f"job:{spec.name}"):
                     spec.func()
-    except Exception:
+    except Exception as exc:
         outcome = "failed"
         log.exception("job %s failed", spec.name)
+        fail_open_runs(runtime, opened, exc)
+    finally:
+        _opened_runs.reset(token)
     if metrics is not None:
         metrics.jobs.labels(job=spec.name, outcome=outcome).inc()
     log.debug("job %s: %s", spec.name, outcome)
     return outcome
+
+
+def fail_open_runs(runtime: Runtime, run_ids: list[int], exc: BaseException) -> int:
+    """Finish the given runs that are still ``running`` as ``failed`` (best effort, never raises)."""
+    if not run_ids:
+        return 0
+    try:
+        with runtime.sessions.begin() as s:
+            runs = s.query(Run).where(Run.id.in_(run_ids), Run.status == "running").all()
+            for run in runs:
+                counters = dict(run.counters or {})
+                counters[f"failed:{type(exc).__name__}"] = counters.get(f"failed:{type(exc).__name__}", 0) + 1
+                run.counters = counters
+                run.status = "failed"
+                run.finished_at = utcnow()
+            return len(runs)
+    except Exception:
+        log.exception("could not mark runs %s as failed", run_ids)
+        return 0
 
 
 def _claim_slot(runtime: Runtime, spec: JobSpec) -> bool:
@@ -255,7 +317,7 @@ class JobScheduler:
         self.metrics = metrics
         self.specs = specs if specs is not None else build_jobs(runtime)
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers)},
+            executors={"default": ThreadPoolExecutor(max_workers), SERIAL: ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
             timezone="UTC",
         )
@@ -263,6 +325,8 @@ class JobScheduler:
             options: dict[str, Any] = {}
             if spec.first_run_now:
                 options["next_run_time"] = datetime.now().astimezone()
+            if spec.serial:
+                options["executor"] = SERIAL
             self.scheduler.add_job(
                 run_job, spec.trigger, args=(runtime, spec, metrics), id=spec.name, name=spec.name, **options
             )

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     closed_period_policy: Literal["park", "adjust"] = "park"
     log_format: Literal["auto", "json", "console"] = "auto"
 
+    # Built-in jobs of ``serve`` (per-mapping inbound schedules come from the mapping files).
+    inbox_interval: float = Field(default=2.0, gt=0, le=3600, description="webhook/resync queue poll, s")
+    deliver_interval: float = Field(default=5.0, gt=0, le=3600, description="labour outbox delivery, s")
+    labour_interval: float = Field(default=600.0, gt=0, le=86_400, description="labour tick, s")
+    reconcile_cron: str = Field(default="30 3 * * *", description="full re-read of every mapping (crontab)")
+
+    # Money in the per-employee output report: billable hours x rate (per work type, else default).
+    default_hourly_rate: float | None = Field(default=None, ge=0)
+    hourly_rates: dict[str, float] = Field(default_factory=dict, description="work type ref -> rate")
+
     @field_validator("onec_timezone", "timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -56,6 +66,25 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Moscow") from exc
+        return value
+
+    @field_validator("reconcile_cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a crontab expression; example: 30 3 * * *") from exc
+        return value
+
+    @field_validator("hourly_rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"negative hourly rate for {', '.join(bad)}; rates must be >= 0")
         return value
 
     @field_validator("onec_url", "tracker_url")

@@ -3,6 +3,7 @@ cluster-wide minimum gap that makes replicas firing the same tick run it once.""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -81,3 +82,98 @@ def test_jobs_follow_each_polled_change_detection_of_the_shipped_mappings(tmp_pa
     assert not any(n.startswith("inbound:sales") for n in names)  # static tasks: nothing to poll
     assert {"inbox", "labour", "deliver", "reconcile"} <= set(names)
     assert names["inbound:service:exchange_plan"].min_gap == timedelta(seconds=15)
+
+
+def test_a_job_that_raises_finishes_the_runs_it_opened_as_failed(runtime: Runtime) -> None:
+    from connector.store.history import start_run
+    from connector.store.models import Run
+
+    def crash_mid_run() -> None:
+        with runtime.sessions.begin() as s:
+            start_run(s, "labour", "schedule")
+        raise ConnectionError("tracker unreachable")
+
+    with runtime.sessions.begin() as s:
+        other = start_run(s, "inbound", "webhook", "service").id  # someone else's run in progress
+    assert run_job(runtime, JobSpec("labour", IntervalTrigger(seconds=1), crash_mid_run)) == "failed"
+    with runtime.sessions() as s:
+        runs = {r.id: r for r in s.query(Run).all()}
+    crashed = [r for r in runs.values() if r.kind == "labour"]
+    assert len(crashed) == 1 and crashed[0].status == "failed" and crashed[0].finished_at is not None
+    assert crashed[0].counters.get("failed:ConnectionError") == 1
+    assert runs[other].status == "running"  # not this job's run: left alone
+
+
+class OverlapProbe:
+    """Two job bodies: the first waits (bounded) for the second to start; records peak overlap."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.active = 0
+        self.peak = 0
+        self.finished = 0
+        self.guard = threading.Lock()
+        self.second_started = threading.Event()
+        self.all_done = threading.Event()
+
+    def body(self, first: bool) -> None:
+        with self.guard:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        if first:
+            self.second_started.wait(3)
+        else:
+            self.second_started.set()
+        with self.guard:
+            self.active -= 1
+            self.finished += 1
+            if self.finished == 2:
+                self.all_done.set()
+
+
+def test_store_writing_jobs_of_one_process_never_run_at_the_same_time(runtime: Runtime) -> None:
+    from connector.scheduler import JobScheduler
+
+    peaks = {}
+    for label, second_serial in (("serial", True), ("parallel", False)):
+        probe = OverlapProbe()
+        specs = [
+            JobSpec(f"inbound:{label}", IntervalTrigger(hours=1), functools.partial(probe.body, True)),
+            JobSpec(
+                f"labour:{label}",
+                IntervalTrigger(hours=1),
+                functools.partial(probe.body, False),
+                serial=second_serial,
+            ),
+        ]
+        jobs = JobScheduler(runtime, specs=specs)
+        jobs.start()
+        try:
+            assert probe.all_done.wait(60)
+        finally:
+            jobs.shutdown()
+        peaks[label] = probe.peak
+    assert peaks == {"serial": 1, "parallel": 2}
+
+
+def test_built_in_job_periods_come_from_the_settings(tmp_path: Path) -> None:
+    rt = make_runtime(
+        f"sqlite:///{tmp_path / 's.db'}",
+        inbox_interval=7,
+        deliver_interval=11,
+        labour_interval=1200,
+        reconcile_cron="15 2 * * *",
+    )
+    try:
+        specs = {s.name: s for s in build_jobs(rt)}
+    finally:
+        rt.close()
+    assert isinstance(specs["inbox"].trigger, IntervalTrigger)
+    assert specs["inbox"].trigger.interval == timedelta(seconds=7)
+    assert specs["deliver"].trigger.interval == timedelta(seconds=11)
+    assert specs["labour"].trigger.interval == timedelta(seconds=1200)
+    assert specs["labour"].min_gap == timedelta(seconds=600)
+    assert "hour='2'" in str(specs["reconcile"].trigger) and "minute='15'" in str(specs["reconcile"].trigger)
+    writers = {n for n, s in specs.items() if s.serial}
+    assert writers == set(specs) - {"deliver"}  # everything that touches directory/links is serial
