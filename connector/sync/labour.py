@@ -25,7 +25,7 @@ from connector.mapping.schema import Employees, Mapping
 from connector.onec.errors import NotFound
 from connector.onec.values import parse_datetime
 from connector.store.history import park
-from connector.store.models import Employee
+from connector.store.models import Employee, Failure
 from connector.sync.aggregate import AggregationResult, aggregate
 from connector.sync.labour_deliver import deliver_all
 from connector.sync.labour_diff import diff_labour
@@ -34,7 +34,7 @@ from connector.sync.labour_flags import update_plan_fact
 from connector.sync.labour_pull import EMAIL_KEY, intake_slices, pull_window, snapshot_slices
 from connector.sync.labour_record import LabourRecord as RunRecorder
 from connector.sync.labour_state import enqueue, labour_key, load_written
-from connector.sync.labour_targets import TargetResolver
+from connector.sync.labour_targets import NO_LABOUR_SECTION, OBJECT_DELETED, UNKNOWN_WORK_TYPE, TargetResolver
 from connector.sync.model import Channel, ClosedPeriodChange, LabourAggregate, LabourIntent, Target, TimeSlice
 from connector.sync.timeutil import week_of
 
@@ -44,6 +44,22 @@ if TYPE_CHECKING:
 CLOSING_DATE = "Constant_ТТ_ДатаЗапретаИзменения"
 NO_EMPLOYEE_RECORD = "no_1c_employee_record"
 CHANNELS: tuple[Channel, ...] = ("odata_timesheet", "soap")
+INPUT_FAILURE = "labour_input"
+PARKED_REASONS = (OBJECT_DELETED, UNKNOWN_WORK_TYPE, NO_LABOUR_SECTION)
+
+
+def park_input_problems(session: Session, problems: dict[str, str]) -> None:
+    """Park this run's bad input (failures of kind ``labour_input``, one per key) and forget
+    the ones no longer seen: once the input is fixed its failure disappears from the list."""
+    stale = [
+        f
+        for f in session.execute(select(Failure).where(Failure.kind == INPUT_FAILURE)).scalars()
+        if f.key not in problems
+    ]
+    for f in stale:
+        session.delete(f)
+    for key, reason in sorted(problems.items()):
+        park(session, INPUT_FAILURE, key[:400], reason)
 
 
 @dataclass
@@ -80,6 +96,7 @@ class LabourEngine:
         self.runtime = runtime
         self.worker_id = worker_id
         self.deliver = deliver
+        self._problems: dict[str, str] = {}
 
     def window(self, since: date | None, until: date | None) -> tuple[date, date]:
         """``since..until`` (inclusive), defaulting to the lookback ending today in the company zone."""
@@ -126,6 +143,7 @@ class LabourEngine:
                 session, first, last, rt.settings.timezone
             )
             resolver = TargetResolver(session, rt.onec, mappings)
+            self._problems = {}
             by_channel = self._split(slices, resolver, mappings, rec)
             employees = self._employees(session, rec)
             for channel in CHANNELS:
@@ -142,6 +160,7 @@ class LabourEngine:
                 )
                 result.intents += intents
                 result.closed += closed
+            park_input_problems(session, self._problems)
             if dry_run:
                 session.rollback()
                 result.counters = rec.summary()
@@ -171,6 +190,8 @@ class LabourEngine:
                 reason = res.reason or "unknown_task"
                 rec.count(f"skipped_seconds:{reason}", max(s.seconds or 0, 0))
                 rec.note(f"{s.employee_key}/{s.task_code}", "skipped", reason, res.detail or None)
+                if reason in PARKED_REASONS:
+                    self._problems[f"{reason}:{s.task_code}"] = f"{reason}: {res.detail or s.task_code}"
                 continue
             out.setdefault(channel_of[res.target.mapping], []).append(s)
         return out
@@ -201,6 +222,9 @@ class LabourEngine:
             if s.employee_key in employees and employees[s.employee_key] is None:
                 rec.count(f"skipped_seconds:{NO_EMPLOYEE_RECORD}", max(s.seconds or 0, 0))
                 rec.note(f"{s.employee_key}/{s.task_code}", "skipped", NO_EMPLOYEE_RECORD)
+                self._problems[f"{NO_EMPLOYEE_RECORD}:{s.employee_key}"] = (
+                    f"{NO_EMPLOYEE_RECORD}: tracker employee {s.employee_key} has no 1C employee record"
+                )
                 continue
             kept.append(s)
 
@@ -215,6 +239,11 @@ class LabourEngine:
             rounding_for=resolver.rounding_for,
         )
         self._note_skips(agg, rec)
+        for r in agg.rejected:
+            k = r.aggregate.key
+            self._problems[f"{r.reason}:{k.employee_ref}/{k.work_date}"] = (
+                f"{r.reason}: employee {k.employee_ref} on {k.work_date}; 1C keeps what it holds for that day"
+            )
         customers = {(a.key.object_type, a.key.object_ref): a.customer_ref for a in agg.aggregates}
         monday, sunday = week_of(window[0])[0], week_of(window[1])[1]
         written = load_written(session, channel, monday, sunday, closing, customers)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import requests
 from fastapi import FastAPI, Header, HTTPException
 from pydantic import SecretStr
 
@@ -70,6 +71,31 @@ class LabourWorld:
     interests: list[dict[str, Any]]
     emails: list[str]
     rounding: RoundingRule
+    unemployed: str | None = None
+
+    def add_entry(self, email: str, code: str, start: str, end: str) -> dict[str, Any]:
+        """Book time in the tracker (ISO instants with offset) and return the entry."""
+        resp = requests.post(
+            f"{self.tracker.admin_url}/entries",
+            json={"employee_email": email, "task_code": code, "start": start, "end": end},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        return dict(resp.json())
+
+    def entries(self, begin: date, end: date) -> list[dict[str, Any]]:
+        """The tracker's entries of ``begin..end`` (end exclusive)."""
+        resp = requests.get(
+            f"{self.tracker.admin_url}/entries",
+            params={"begin": begin.isoformat(), "end": end.isoformat()},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        return list(resp.json()["items"])
+
+    def documents(self) -> list[dict[str, Any]]:
+        with self.client() as c:
+            return list(c.iter_entities("Document_УчетВремени"))
 
     def code(self, interest: dict[str, Any]) -> str:
         return f"SRV-{interest['Number'].strip()}"
@@ -89,7 +115,7 @@ class LabourWorld:
         emps = self.employee_by_email()
         out: dict[tuple[str, str, date], int] = {}
         for item in self.tracker.truth(first.isoformat(), (last + timedelta(days=1)).isoformat()):
-            if item["task_code"] not in refs:
+            if item["task_code"] not in refs or item["employee_email"].lower() not in emps:
                 continue
             key = (
                 emps[item["employee_email"].lower()],
@@ -148,21 +174,61 @@ def _task(code: str, title: str, emails: list[str]) -> dict[str, Any]:
     }
 
 
+UNEMPLOYED_EMAIL = "no.employee.record@example.test"
+
+
+def _add_user_without_employee(onec: MockOneC) -> None:
+    """A 1C user (with a person) for whom no ``Catalog_Сотрудники`` record exists."""
+
+    def create(entity_set: str, body: dict[str, Any]) -> dict[str, Any]:
+        resp = requests.post(f"{onec.admin_url}/objects/{entity_set}", json=body, timeout=30)
+        resp.raise_for_status()
+        return dict(resp.json())
+
+    person = create("Catalog_ФизическиеЛица", {"Description": "Без Сотрудника Иван"})
+    create(
+        "Catalog_Пользователи",
+        {
+            "Description": "Без Сотрудника Иван",
+            "ФизическоеЛицо_Key": person["Ref_Key"],
+            "CRM_ЕмейлДляСинхронизации": UNEMPLOYED_EMAIL,
+        },
+    )
+
+
 @contextlib.contextmanager
 def labour_world(
-    db_url: str, channel: str = "odata_timesheet", *, n_interests: int = 3, n_users: int = 3, **onec_opts: Any
+    db_url: str,
+    channel: str = "odata_timesheet",
+    *,
+    n_interests: int = 3,
+    n_users: int = 3,
+    with_unemployed: bool = False,
+    extra_mappings: Sequence[Mapping] = (),
+    **onec_opts: Any,
 ) -> Iterator[LabourWorld]:
+    """``with_unemployed`` adds a 1C user without an employee record to every task's assignees
+    (``LabourWorld.unemployed``); ``extra_mappings``' static tasks join the feed."""
     with running_mock_1c(**onec_opts) as onec:
+        if with_unemployed:
+            _add_user_without_employee(onec)
         with ODataClient(onec.base_url, onec.user, onec.password, timezone="Europe/Moscow") as c:
-            people = [p for p in read_people(c) if p.email and p.onec_employee_ref][:n_users]
+            everyone = [p for p in read_people(c) if p.email]
+            people = [p for p in everyone if p.onec_employee_ref][:n_users]
+            unemployed = next((p for p in everyone if not p.onec_employee_ref), None)
             interests = [
                 i
                 for i in c.iter_entities(INTEREST, select=["Ref_Key", "Number", "Тема", "DeletionMark"])
                 if not i.get("DeletionMark")
             ][:n_interests]
         emails = [p.email for p in people if p.email]
-        tasks = [_task(f"SRV-{i['Number'].strip()}", i["Тема"], emails) for i in interests]
-        tasks.append(_task(UNKNOWN_CODE, "Not in 1C", emails))
+        if with_unemployed:
+            assert unemployed is not None and unemployed.email, "the seeded base has no user without employee"
+        extra = unemployed.email if with_unemployed and unemployed else None
+        assignees = emails + ([extra] if extra else [])
+        tasks = [_task(f"SRV-{i['Number'].strip()}", i["Тема"], assignees) for i in interests]
+        tasks.append(_task(UNKNOWN_CODE, "Not in 1C", assignees))
+        tasks += [_task(st.code, st.title, assignees) for m in extra_mappings for st in m.static_tasks]
         with (
             ThreadedServer(_feed(tasks)) as feed,
             running_mock_tracker(
@@ -183,7 +249,7 @@ def labour_world(
             )
             engine = make_engine(db_url)
             mapping = service_mapping(channel)
-            runtime = Runtime(settings, engine, session_factory(engine), [mapping])
+            runtime = Runtime(settings, engine, session_factory(engine), [mapping, *extra_mappings])
             with runtime.sessions.begin() as s:
                 for i in interests:
                     upsert_link(
@@ -197,7 +263,10 @@ def labour_world(
                             planned_minutes=600,
                         ),
                     )
+            world = LabourWorld(onec, tracker, runtime, interests, emails, RoundingRule(1, "nearest"))
+            world.unemployed = extra
             try:
-                yield LabourWorld(onec, tracker, runtime, interests, emails, RoundingRule(1, "nearest"))
+                yield world
             finally:
                 runtime.close()
+                engine.dispose()
