@@ -7,10 +7,10 @@ data beyond which dependency is unreachable.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import requests
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from requests.auth import HTTPBasicAuth
 from sqlalchemy import select, text, update
@@ -66,7 +66,10 @@ def runs(
 
 @router.get("/api/runs/{run_id}")
 def run_detail(
-    run_id: int, _: AdminAuth, session: SessionDep, limit: int = Query(500, ge=1, le=10_000)
+    run_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    _: AdminAuth,
+    session: SessionDep,
+    limit: int = Query(500, ge=1, le=10_000),
 ) -> dict[str, Any]:
     """One run: counters, counts per reason, and its noteworthy items."""
     run = session.get(Run, run_id)
@@ -140,7 +143,7 @@ def retry_failure(session: Session, failure_id: str) -> dict[str, Any]:
     """An operator's retry: parked queue rows become due now with a fresh attempt budget; a failed
     item is unparked so the next run (or delivery) takes it again. Raises ``ApiError(404)``."""
     source, _, number = failure_id.rpartition("-")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()) or len(number) > 18:  # a store id, not "²" or 10**30
         raise ApiError(404, f"no failure {failure_id!r}")
     row_id = int(number)
     if source == "outbox":

@@ -161,7 +161,10 @@ def test_ops_and_reports_queries(
 
 @HOSTILE
 @given(
-    failure_id=st.one_of(hostile_text, st.sampled_from(["outbox-1", "inbox-999999", "1", "-1", "outbox-"]))
+    failure_id=st.one_of(
+        hostile_text,
+        st.sampled_from(["outbox-1", "inbox-999999", "1", "-1", "outbox-", "²", "outbox-³", "9" * 30]),
+    )
 )
 def test_retry_of_unknown_failures(target: HostileTarget, failure_id: str) -> None:
     before = target.row_counts()
@@ -173,6 +176,19 @@ def test_retry_of_unknown_failures(target: HostileTarget, failure_id: str) -> No
     assert_sane(resp)
     assert resp.status_code in (404, 405)
     assert target.row_counts() == before
+
+
+def test_out_of_range_ids_are_client_errors(target: HostileTarget) -> None:
+    for path in ("/api/runs/99999999999999999999", "/api/runs/-1", "/api/runs/²"):
+        resp = requests.get(target.url + path, headers=target.app.admin_headers, timeout=30)
+        assert_sane(resp)
+        assert resp.status_code in (404, 422)
+    for failure_id in ("²", "outbox-³", "9" * 30, "inbox-" + "9" * 30):
+        resp = requests.post(
+            f"{target.url}/api/failures/{failure_id}/retry", headers=target.app.admin_headers, timeout=30
+        )
+        assert_sane(resp)
+        assert resp.status_code == 404
 
 
 def test_known_injection_strings_in_every_filter(target: HostileTarget) -> None:

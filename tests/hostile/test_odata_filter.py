@@ -57,7 +57,8 @@ def test_two_hostile_values_stay_two_equalities(left: str, right: str) -> None:
 def test_function_arguments_stay_literals(value: str) -> None:
     matches = compile_filter(F(FIELD).startswith(value).render(TZ), has_property=only(FIELD))
     assert matches({FIELD: value + "tail"})
-    assert not matches({FIELD: "x" + value + "\u0001"}) or value == ""
+    if value:
+        assert not matches({FIELD: value[:-1]})
     contains = compile_filter(F(FIELD).contains(value).render(TZ), has_property=only(FIELD))
     assert contains({FIELD: "head" + value + "tail"})
 
