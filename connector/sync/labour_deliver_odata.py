@@ -70,7 +70,13 @@ def _comparable(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def merged_rows(existing: Sequence[dict[str, Any]], rows: Sequence[WeekRow]) -> list[dict[str, Any]]:
     """Hand-made rows of ``existing`` (no row key) followed by the connector's ``rows``, renumbered."""
-    foreign = [dict(r) for r in existing if not r.get("ТТ_КлючСтроки")]
+    # A hand-made row goes back as 1C gave it, minus what 1C refuses in a write body: empty
+    # (null) properties and navigation links.
+    foreign = [
+        {k: v for k, v in r.items() if v is not None and not k.endswith("@navigationLinkUrl")}
+        for r in existing
+        if not r.get("ТТ_КлючСтроки")
+    ]
     out = []
     for i, r in enumerate(foreign, 1):
         r.pop("Ref_Key", None)
