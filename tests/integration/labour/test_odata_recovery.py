@@ -197,4 +197,4 @@ def test_pushed_intake_entries_are_aggregated_and_written(world: LabourWorld) ->
         )
     LabourEngine(world.runtime).run(trigger="test", since=NEXT_FIRST, until=NEXT_LAST)
     rows = connector_rows(world, NEXT_FIRST, NEXT_LAST)
-    assert rows[(person.onec_employee_ref, world.interests[1]["Ref_Key"], date(2026, 3, 13))] == 80
+    assert rows[(str(person.onec_employee_ref), world.interests[1]["Ref_Key"], date(2026, 3, 13))] == 80
