@@ -49,3 +49,40 @@ def test_soap_no_change_tick_sends_nothing(world: LabourWorld) -> None:
     counters = run(world)
     assert counters.get("intents", 0) == 0
     assert counters.get("delivery:onec_requests", 0) == 0
+
+
+def test_a_row_1c_rejects_is_parked_while_the_other_rows_are_delivered(world: LabourWorld) -> None:
+    from connector.store.history import list_failures
+    from connector.sync.labour_deliver import deliver_all
+
+    code = world.code(world.interests[0])
+    world.add_entry(world.emails[0], code, "2026-03-02T20:00:00+03:00", "2026-03-02T21:00:00+03:00")
+    world.add_entry(world.emails[0], code, "2026-03-06T20:00:00+03:00", "2026-03-06T21:00:00+03:00")
+    before = in_service(world)
+    LabourEngine(world.runtime, deliver=False).run(trigger="test", since=FIRST, until=LAST)
+    with world.client() as c:  # the period closes between planning and delivery
+        c.http.request(
+            "PATCH",
+            f"{c.root}/Constant_ТТ_ДатаЗапретаИзменения?$format=json",
+            body=b'{"Value": "2026-03-02T00:00:00"}',
+            write=True,
+        )
+    try:
+        counts = deliver_all(world.runtime, "soap-worker")
+    finally:
+        with world.client() as c:
+            c.http.request(
+                "PATCH",
+                f"{c.root}/Constant_ТТ_ДатаЗапретаИзменения?$format=json",
+                body=b'{"Value": "0001-01-01T00:00:00"}',
+                write=True,
+            )
+    assert counts["parked"] == 1 and counts["delivered"] >= 1
+    after, truth = in_service(world), world.expected(FIRST, LAST)
+    changed = {k for k in truth if truth[k] != before.get(k)}
+    assert {k[2] for k in changed} == {date(2026, 3, 2), date(2026, 3, 6)}
+    assert all(after[k] == truth[k] for k in changed if k[2] == date(2026, 3, 6))
+    assert all(after.get(k) == before.get(k) for k in changed if k[2] == date(2026, 3, 2))
+    with world.runtime.sessions() as s:
+        parked = [f for f in list_failures(s, parked=True) if f.kind == "labour"]
+    assert len(parked) == 1 and "2026-03-02" in parked[0].key
