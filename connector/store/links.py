@@ -6,11 +6,11 @@ its links together with the cursor they cover (architecture.md §4 rule 2).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from connector.store.dialect import insert_ignore
@@ -32,6 +32,7 @@ _FEED_FIELDS = (
     "overrun",
     "payload",
 )
+_IN_CHUNK = 500
 
 
 @dataclass
@@ -52,6 +53,9 @@ class LinkData:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+_LINK_DATA_FEED_FIELDS = tuple(name for name in _FEED_FIELDS if name in LinkData.__dataclass_fields__)
+
+
 def next_seq(session: Session, name: str) -> int:
     """Increment and return counter ``name``.
 
@@ -62,6 +66,93 @@ def next_seq(session: Session, name: str) -> int:
     session.execute(insert_ignore(session, Counter, [{"name": name, "value": 0}], ["name"]))
     session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
     return int(session.execute(select(Counter.value).where(Counter.name == name)).scalar_one())
+
+
+def reserve_seq(session: Session, name: str, n: int) -> int:
+    """Take ``n`` consecutive values of counter ``name`` at once; returns the first of them.
+
+    One UPDATE for the whole block, with the same row-lock ordering as ``next_seq``.
+    """
+    if n < 1:
+        raise ValueError(f"reserve_seq needs n >= 1, got {n}")
+    session.execute(insert_ignore(session, Counter, [{"name": name, "value": 0}], ["name"]))
+    session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + n))
+    last = int(session.execute(select(Counter.value).where(Counter.name == name)).scalar_one())
+    return last - n + 1
+
+
+def links_by_ref(session: Session, mapping: str, refs: Iterable[str]) -> dict[str, Link]:
+    """The existing links of ``refs`` under ``mapping`` (one query per 500 refs)."""
+    wanted = list(dict.fromkeys(refs))
+    found: dict[str, Link] = {}
+    for i in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[i : i + _IN_CHUNK]
+        rows = session.execute(select(Link).where(Link.mapping == mapping, Link.onec_ref.in_(chunk)))
+        for link in rows.scalars():
+            found[link.onec_ref] = link
+    return found
+
+
+def upsert_links_bulk(session: Session, items: Sequence[LinkData]) -> list[bool]:
+    """``upsert_link`` for many objects at once: what a page of a sync writes.
+
+    Existing links are read with one query per mapping and 500 refs, new links are inserted
+    with one multi-row INSERT, and the feed sequence numbers of all real changes come from one
+    ``reserve_seq`` block (in ``items`` order). As with ``upsert_link`` only real changes get a
+    fresh ``feed_seq``; a DataVersion-only change is stored without touching the feed.
+    Returns ``changed`` per item. ``(mapping, onec_ref)`` must be unique within ``items``.
+    """
+    keys = [(d.mapping, d.onec_ref) for d in items]
+    if len(set(keys)) != len(keys):
+        raise ValueError("upsert_links_bulk: an object appears twice in one batch")
+    existing: dict[tuple[str, str], Link] = {}
+    by_mapping: dict[str, list[str]] = {}
+    for mapping, ref in keys:
+        by_mapping.setdefault(mapping, []).append(ref)
+    for mapping, refs in by_mapping.items():
+        for ref, found in links_by_ref(session, mapping, refs).items():
+            existing[(mapping, ref)] = found
+    changed: list[bool] = []
+    for data in items:
+        old = existing.get((data.mapping, data.onec_ref))
+        changed.append(
+            old is None or any(getattr(old, name) != getattr(data, name) for name in _LINK_DATA_FEED_FIELDS)
+        )
+    n = sum(changed)
+    seq = reserve_seq(session, FEED_COUNTER, n) if n else 0
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for data, is_changed in zip(items, changed, strict=True):
+        link = existing.get((data.mapping, data.onec_ref))
+        if link is not None:
+            link.data_version = data.data_version
+        if not is_changed:
+            continue
+        values = {name: getattr(data, name) for name in _LINK_DATA_FEED_FIELDS}
+        if link is None:
+            rows.append(
+                {
+                    "mapping": data.mapping,
+                    "onec_ref": data.onec_ref,
+                    "data_version": data.data_version,
+                    "actual_minutes": 0,
+                    "tracker_task_id": None,
+                    "overrun": None,
+                    "feed_seq": seq,
+                    "updated_at": now,
+                    **values,
+                }
+            )
+        else:
+            for name, value in values.items():
+                setattr(link, name, value)
+            link.feed_seq = seq
+            link.updated_at = now
+        seq += 1
+    if rows:
+        session.execute(insert(Link), rows)
+    session.flush()
+    return changed
 
 
 def get_link(session: Session, mapping: str, onec_ref: str) -> Link | None:

@@ -79,6 +79,7 @@ class _Run:
     failures: set[str] = field(default_factory=set)
     failed_items: int = 0
     published: list[TaskSpec] = field(default_factory=list)
+    writers: list[LinkWriter] = field(default_factory=list)
 
 
 class InboundEngine:
@@ -182,13 +183,12 @@ class InboundEngine:
             self._static(run, m)
         if m.source is None:
             return
-        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        writer = self._writer(run, m)
         seen: set[str] = set()
         skipped = self._skipped_versions(run.session, m)
         for page in _pages(self._read_all(m), self.client.page_size):
             self._apply_objects(run, m, writer, page, skipped)
             seen.update(str(o["Ref_Key"]) for o in page)
-            self._save_skipped(run, m, skipped)
             run.rec.flush(run.session)
             self._commit(run)
             writer.forget()
@@ -203,7 +203,7 @@ class InboundEngine:
     def _scan(self, run: _Run, m: Mapping) -> None:
         """DataVersion scan: refs + versions only; changed objects are re-read, vanished ones closed."""
         assert m.source is not None
-        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        writer = self._writer(run, m)
         skipped = self._skipped_versions(run.session, m)
         state = {**skipped, **writer.known_versions()}
         flt = MappingFilter.of(m)
@@ -229,7 +229,7 @@ class InboundEngine:
         )
         batch = feed.changes(state)
         run.rec.count("detected", len(batch.items))
-        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        writer = self._writer(run, m)
         skipped = self._skipped_versions(run.session, m)
         self._apply_changes(run, m, writer, [(c.ref, False) for c in batch.items], skipped)
         self._save_skipped(run, m, skipped)
@@ -258,7 +258,7 @@ class InboundEngine:
             if not interested:
                 run.rec.count("ignored_type", len(changes))
             for m in interested:
-                writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+                writer = self._writer(run, m)
                 skipped = self._skipped_versions(run.session, m)
                 self._apply_changes(run, m, writer, changes, skipped)
                 self._save_skipped(run, m, skipped)
@@ -272,7 +272,7 @@ class InboundEngine:
         run.rec.count("acknowledged", len(batch.items))
 
     def _sync_refs(self, run: _Run, m: Mapping, refs: list[str]) -> None:
-        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        writer = self._writer(run, m)
         skipped = self._skipped_versions(run.session, m)
         self._apply_changes(run, m, writer, [(r, False) for r in refs], skipped)
         self._save_skipped(run, m, skipped)
@@ -288,7 +288,7 @@ class InboundEngine:
         ):
             if bound is not None:
                 flt = bound if flt is None else flt & bound
-        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        writer = self._writer(run, m)
         skipped = self._skipped_versions(run.session, m)
         rows = self.client.iter_entities(
             m.source.entity_set, filter=flt, select=_select(m), expand=m.source.expand
@@ -390,7 +390,7 @@ class InboundEngine:
 
     def _static(self, run: _Run, m: Mapping) -> None:
         result = static_specs(m, self._directory(run))
-        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        writer = self._writer(run, m)
         for dep in result.missing_departments:
             run.rec.note(dep, "warning", "unknown_department")
         unmapped = [_unmapped(ref, self._directory(run)) for ref in result.unmapped]
@@ -474,10 +474,18 @@ class InboundEngine:
         if get_cursor(run.session, stream) != text:
             set_cursor(run.session, stream, text)
 
+    @staticmethod
+    def _writer(run: _Run, m: Mapping) -> LinkWriter:
+        writer = LinkWriter(run.session, m.name, dry_run=run.dry_run)
+        run.writers.append(writer)
+        return writer
+
     def _commit(self, run: _Run) -> None:
         if run.dry_run:
             run.session.rollback()
             return
+        for writer in run.writers:
+            writer.flush()
         if self.before_commit is not None:
             self.before_commit()
         run.session.commit()

@@ -3,20 +3,20 @@
 ``LinkWriter`` is the only place the inbound flow writes links. It works inside the caller's
 transaction (the caller commits links, run counters and the cursor together) and, in dry-run
 mode, decides exactly as it would but writes nothing. Links of a batch are fetched with one
-query, not one per object.
+query, not one per object, and written in bulk (``upsert_links_bulk``) before each commit.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connector.store.links import LinkData, upsert_link
+from connector.store.links import LinkData, links_by_ref, upsert_links_bulk
 from connector.store.models import Link
 from connector.sync.model import LinkState, TaskAction, TaskSpec
 from connector.sync.task_diff import content_hash, diff_task
@@ -31,7 +31,7 @@ def static_ref(mapping: str, code: str) -> str:
 
 def spec_payload(spec: TaskSpec, unmapped: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """What the task feed serves for a link (the spec as plain JSON, plus unmapped assignees)."""
-    data = asdict(spec)
+    data = {f.name: getattr(spec, f.name) for f in fields(spec)}  # flat values: no deep copy needed
     data["assignees"] = [{"email": a.email, "name": a.name, "user_ref": a.user_ref} for a in spec.assignees]
     data["unmapped_assignees"] = list(unmapped)
     return data
@@ -48,28 +48,43 @@ class CodeChanged(ValueError):
 
 
 class LinkWriter:
-    """Decides and (unless ``dry_run``) writes the link of each object of one mapping."""
+    """Decides and (unless ``dry_run``) writes the link of each object of one mapping.
+
+    Writes are buffered and go to the store in bulk on ``flush`` (one INSERT for the new links
+    of a page, one block of feed numbers); the engine flushes before every commit.
+    """
 
     def __init__(self, session: Session, mapping: str, *, dry_run: bool = False) -> None:
         self.session = session
         self.mapping = mapping
         self.dry_run = dry_run
-        self._links: dict[str, Link] = {}
+        self._links: dict[str, Link | None] = {}
         self._codes: dict[str, tuple[str, str] | None] = {}
+        self._pending: dict[str, LinkData] = {}
 
     def prefetch(self, refs: Iterable[str]) -> None:
-        """Load the links of ``refs`` with one query per 500 refs."""
-        wanted = [r for r in set(refs) if r not in self._links]
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            rows = self.session.execute(
-                select(Link).where(Link.mapping == self.mapping, Link.onec_ref.in_(chunk))
-            ).scalars()
-            for link in rows:
-                self._links[link.onec_ref] = link
+        """Load the links of ``refs`` with one query per 500 refs (absent ones are remembered)."""
+        wanted = [r for r in dict.fromkeys(refs) if r not in self._links]
+        if not wanted:
+            return
+        found = links_by_ref(self.session, self.mapping, wanted)
+        for ref in wanted:
+            self._links[ref] = found.get(ref)
+
+    def flush(self) -> int:
+        """Write the buffered links (bulk); returns how many were written."""
+        if not self._pending:
+            return 0
+        items = list(self._pending.values())
+        upsert_links_bulk(self.session, items)
+        for ref in self._pending:
+            self._links.pop(ref, None)
+        self._pending.clear()
+        return len(items)
 
     def forget(self) -> None:
         """Drop cached links (after a commit, to keep memory bounded on big runs)."""
+        self.flush()
         self._links.clear()
         self._codes.clear()
 
@@ -91,6 +106,9 @@ class LinkWriter:
         return self._codes.get(code)
 
     def link(self, ref: str) -> Link | None:
+        """The stored link of ``ref`` (buffered writes are flushed first)."""
+        if ref in self._pending:
+            self.flush()
         if ref not in self._links:
             self.prefetch([ref])
         return self._links.get(ref)
@@ -149,7 +167,7 @@ class LinkWriter:
                     planned_minutes=link.planned_minutes,
                     payload=payload,
                 )
-                upsert_link(self.session, data)
+                self._pending[ref] = data
         return action
 
     def _write(
@@ -169,12 +187,12 @@ class LinkWriter:
             planned_minutes=spec.planned_minutes,
             payload=spec_payload(spec, unmapped),
         )
-        link, _ = upsert_link(self.session, data)
-        self._links[ref] = link
+        self._pending[ref] = data
         self._codes[spec.code] = (self.mapping, ref)
 
     def open_refs(self) -> list[str]:
         """Refs of this mapping's links whose task is open (reconciliation closes the missing ones)."""
+        self.flush()
         return list(
             self.session.execute(
                 select(Link.onec_ref).where(Link.mapping == self.mapping, Link.status == "open")
@@ -183,6 +201,7 @@ class LinkWriter:
 
     def known_versions(self) -> dict[str, str]:
         """``{ref: DataVersion}`` of this mapping's links (the DataVersion scan's state)."""
+        self.flush()
         rows = self.session.execute(
             select(Link.onec_ref, Link.data_version).where(Link.mapping == self.mapping)
         ).all()

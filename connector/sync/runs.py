@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from connector.store.history import finish_run, start_run
@@ -85,12 +86,12 @@ class RunRecorder:
             self.start(session)
         run = session.get(Run, self.run_id)
         assert run is not None
-        for item in self._pending:
-            session.add(
-                RunItem(
-                    run_id=run.id, ref=item.ref, outcome=item.outcome, reason=item.reason, detail=item.detail
-                )
-            )
+        if self._pending:
+            rows = [
+                {"run_id": run.id, "ref": i.ref, "outcome": i.outcome, "reason": i.reason, "detail": i.detail}
+                for i in self._pending
+            ]
+            session.execute(insert(RunItem), rows)
         self._pending.clear()
         run.counters = dict(self.counters)
         if status is not None:

@@ -10,10 +10,13 @@ from connector.store.links import (
     get_cursor,
     get_link,
     links_changed_since,
+    next_seq,
+    reserve_seq,
     set_cursor,
     set_link_actuals,
     upsert_employee,
     upsert_link,
+    upsert_links_bulk,
 )
 from connector.store.models import Link
 
@@ -101,3 +104,53 @@ def test_naive_datetimes_are_refused(sessions: sessionmaker[Session]) -> None:
     with sessions() as s:
         got = get_link(s, "service", REF_A)
         assert got is not None and got.updated_at == datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
+
+
+REF_C = "33333333-3333-3333-3333-333333333333"
+
+
+def test_reserve_seq_takes_consecutive_blocks_shared_with_next_seq(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        first = reserve_seq(s, "test.seq", 5)
+        assert next_seq(s, "test.seq") == first + 5
+        assert reserve_seq(s, "test.seq", 3) == first + 6
+        assert next_seq(s, "test.seq") == first + 9
+        with pytest.raises(ValueError):
+            reserve_seq(s, "test.seq", 0)
+
+
+def test_bulk_upsert_matches_upsert_link_semantics(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        upsert_link(s, _data(REF_A, "SRV-1", data_version="v1"))
+    with sessions.begin() as s:
+        before = feed_position(s)
+        changed = upsert_links_bulk(
+            s, [_data(REF_B, "SRV-2"), _data(REF_A, "SRV-1", data_version="v2"), _data(REF_C, "SRV-3")]
+        )
+        assert changed == [True, False, True]
+    with sessions() as s:
+        a, b, c = (get_link(s, "service", r) for r in (REF_A, REF_B, REF_C))
+        assert a is not None and b is not None and c is not None
+        assert a.data_version == "v2" and a.feed_seq <= before, "a DataVersion-only change stays off the feed"
+        assert (b.feed_seq, c.feed_seq) == (before + 1, before + 2), "one block, in item order"
+        assert c.actual_minutes == 0 and c.assignees == ["u1"] and c.updated_at.tzinfo is not None
+    with sessions.begin() as s:
+        changed = upsert_links_bulk(s, [_data(REF_C, "SRV-3"), _data(REF_B, "SRV-2", status="closed")])
+        assert changed == [False, True]
+    with sessions() as s:
+        b = get_link(s, "service", REF_B)
+        assert b is not None and b.status == "closed" and b.feed_seq == before + 3
+        assert [x.onec_ref for x in links_changed_since(s, before)] == [REF_C, REF_B]
+        assert s.query(Link).count() == 3
+
+
+def test_bulk_upsert_refuses_one_object_twice_and_unique_codes_still_hold(
+    sessions: sessionmaker[Session],
+) -> None:
+    with pytest.raises(ValueError, match="twice"), sessions.begin() as s:
+        upsert_links_bulk(s, [_data(REF_A, "SRV-1"), _data(REF_A, "SRV-1")])
+    with pytest.raises(IntegrityError), sessions.begin() as s:
+        upsert_links_bulk(s, [_data(REF_A, "SRV-1"), _data(REF_B, "SRV-1")])
+    with sessions() as s:
+        assert s.query(Link).count() == 0
+        assert upsert_links_bulk(s, []) == []
