@@ -9,6 +9,16 @@ that a no-change tick writes nothing. The last line is one JSON object with ``ra
 channel's delivery time ratio).
 
     .venv/bin/python bench/labour_delivery.py [--employees 500] [--days 20] [--per-day 5]
+
+Figures (shared 2-core box, load average about 6 from other test runs, SQLite store, one run):
+500 × 20 × 5 = 49,000 aggregates, 1,960 employee-weeks.
+  odata_timesheet: deliver 28.5 s vs bare 23.5 s → ratio 1.21; 3,933 requests = 2.01 per
+  employee-week (create + Post; the lookup of weeks without a stored document is shared by
+  groups of 40 employees); no-change tick 0 intents, 0 requests.
+  soap: deliver 248.3 s vs bare 147.1 s → ratio 1.69; 245 PutLabour requests (one per batch of
+  200 rows, as the bare script); no-change tick 0 intents, 0 requests. The SOAP figure is above
+  the 1.3 target; the whole default run took 8 min on that box (the mock's SOAP service
+  dominates both sides). 100 × 10 on the same box: OData 1.33, SOAP 0.96.
 """
 
 from __future__ import annotations
