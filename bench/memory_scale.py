@@ -80,8 +80,23 @@ def measure(scale: str) -> dict[str, Any]:
 
 
 def profile(scale: str, top: int) -> None:
-    """One ``sync tasks`` in this process under tracemalloc; print the allocation sites at the peak."""
+    """One ``sync tasks`` in this process under tracemalloc; print the allocation sites at the peak.
+
+    A sampling thread takes a snapshot whenever the traced total reaches a new high, so the sites
+    printed are those live at the peak (a snapshot after the run would only show what survived it).
+    """
+    import threading
     import tracemalloc
+
+    best: dict[str, Any] = {"size": 0, "snapshot": None, "mapping": None}
+    current_mapping = {"name": ""}
+    done = threading.Event()
+
+    def sampler() -> None:
+        while not done.wait(0.2):
+            size, _ = tracemalloc.get_traced_memory()
+            if size > best["size"] + (1 << 20):
+                best.update(size=size, snapshot=tracemalloc.take_snapshot(), mapping=current_mapping["name"])
 
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp, running_mock_1c(scale=scale) as mock:
         os.environ.update(env_for(mock, Path(tmp) / "store.db"))
@@ -91,25 +106,41 @@ def profile(scale: str, top: int) -> None:
 
         runtime = open_runtime(Settings())
         engine = InboundEngine(runtime)
-        tracemalloc.start(25)
-        peak_snapshot = None
-        peak = 0
+        tracemalloc.start(10)
+        thread = threading.Thread(target=sampler, daemon=True)
+        thread.start()
         for m in runtime.mappings:
-            engine.run(m.name, trigger="manual")
-            _, now_peak = tracemalloc.get_traced_memory()
-            if now_peak > peak:
-                peak, peak_snapshot = now_peak, tracemalloc.take_snapshot()
+            current_mapping["name"] = m.name
             tracemalloc.reset_peak()
-            print(f"after mapping {m.name}: traced peak {now_peak / 2**20:.1f} MB")
+            result = engine.run(m.name, trigger="manual")
+            print(
+                f"mapping {m.name}: traced peak {tracemalloc.get_traced_memory()[1] / 2**20:.1f} MB, "
+                f"{result.counters.get('created', 0)} created"
+            )
+        done.set()
+        thread.join()
         runtime.close()
         tracemalloc.stop()
     print(f"ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MB")
-    if peak_snapshot is not None:
-        print(f"allocation sites still live after the heaviest mapping (top {top}, by size):")
-        for stat in peak_snapshot.statistics("traceback")[:top]:
-            print(f"  {stat.size / 2**20:7.2f} MB in {stat.count} blocks")
-            for line in stat.traceback.format()[-8:]:
-                print("     " + line)
+    snapshot = best["snapshot"]
+    if snapshot is None:
+        return
+    snapshot = snapshot.filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    print(f"live at the sampled peak ({best['size'] / 2**20:.1f} MB traced, mapping {best['mapping']}):")
+    for stat in snapshot.statistics("lineno")[:top]:
+        print(f"  {stat.size / 2**20:7.2f} MB {stat.count:7d} blocks  {stat.traceback[0]}")
+    print("the same, grouped by the innermost project frame of each allocation:")
+    grouped: dict[str, list[int]] = {}
+    for trace in snapshot.traces:
+        frames = [
+            f for f in trace.traceback if f.filename.startswith(str(ROOT)) and ".venv" not in f.filename
+        ]
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "(no project frame)"
+        grouped.setdefault(where, [0, 0])
+        grouped[where][0] += trace.size
+        grouped[where][1] += 1
+    for where, (size, count) in sorted(grouped.items(), key=lambda kv: -kv[1][0])[:top]:
+        print(f"  {size / 2**20:7.2f} MB {count:7d} blocks  {where}")
 
 
 def main() -> None:
