@@ -157,7 +157,6 @@ def run_cycle(runtime: Runtime, what: str, mapping: str | None, dry_run: bool) -
     from rich.progress import Progress
 
     from connector.sync.inbound import InboundEngine
-    from connector.sync.labour import LabourEngine
 
     if mapping is not None:
         runtime.mapping(mapping)
@@ -176,11 +175,23 @@ def run_cycle(runtime: Runtime, what: str, mapping: str | None, dry_run: bool) -
             if kind == "tasks":
                 result: Any = inbound.run(name, trigger="manual", dry_run=dry_run)
             else:
-                result = LabourEngine(runtime).run(trigger="manual", mapping=name, dry_run=dry_run)
+                result = locked_labour_run(runtime, name, dry_run)
             rows.append(summary_row("inbound" if kind == "tasks" else "labour", result))
             progress.advance(bar)
     print_rows("dry run (nothing written)" if dry_run else "sync", rows)
     return all(r["status"] != "failed" for r in rows)
+
+
+def locked_labour_run(runtime: Runtime, mapping: str | None, dry_run: bool) -> Any:
+    """A labour run under the service's ``labour`` job lock: a run of ``serve`` that pulled the
+    tracker earlier must not commit its older picture over this one (waits up to 10 minutes)."""
+    from connector.scheduler import job_lock
+    from connector.sync.labour import LabourEngine
+
+    with job_lock(runtime.engine, "labour", wait=600) as got:
+        if not got:
+            fail("another labour run (the service's?) held the lock for 10 minutes; try again later", 1)
+        return LabourEngine(runtime).run(trigger="manual", mapping=mapping, dry_run=dry_run)
 
 
 def run_resync(runtime: Runtime, mapping: str, refs: list[str] | None) -> bool:
@@ -279,14 +290,20 @@ def report(
     format: Annotated[ReportFormat, typer.Option(help="table, csv or json")] = ReportFormat.table,
 ) -> None:
     """Print a report from the store (exit 2 on bad parameters)."""
-    from connector.reports import ReportError, build_report, to_csv
+    from connector.reports import HourlyRates, ReportError, build_report, to_csv
 
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
         with runtime.sessions() as session:
             rows = build_report(
-                name, session, runtime.mappings, from_ and from_.date(), to and to.date(), period
+                name,
+                session,
+                runtime.mappings,
+                from_ and from_.date(),
+                to and to.date(),
+                period,
+                rates=HourlyRates.from_settings(settings),
             )
     except ReportError as exc:
         fail(str(exc), 2)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -77,6 +78,31 @@ class Directory:
     def payload(self, object_ref: str | None) -> dict[str, Any]:
         link = self.links.get(object_ref or "")
         return dict(link.payload or {}) if link else {}
+
+
+@dataclass(frozen=True)
+class HourlyRates:
+    """Rates for the output report's money: per 1C work type ref, else ``default``.
+
+    Money is billable hours x rate, summed exactly and rounded to kopecks per line. With no
+    rate configured at all the ``money`` column is empty (``None``), not zero.
+    """
+
+    default: float | None = None
+    by_work_type: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> HourlyRates:
+        """``ONEC_BRIDGE_DEFAULT_HOURLY_RATE`` and ``ONEC_BRIDGE_HOURLY_RATES``."""
+        return cls(settings.default_hourly_rate, dict(settings.hourly_rates))
+
+    @property
+    def configured(self) -> bool:
+        return self.default is not None or bool(self.by_work_type)
+
+    def of(self, aggregate: LabourAggregate) -> Decimal:
+        rate = self.by_work_type.get(aggregate.key.work_type_ref or "", self.default)
+        return Decimal(str(rate or 0))
 
 
 def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
@@ -203,9 +229,11 @@ def timesheet_report(session: Session, window: Window, period: Period = "day") -
     ]
 
 
-def output_report(session: Session, window: Window) -> list[dict[str, Any]]:
-    """Per-employee output ("выработка"): minutes and billable minutes per customer and date."""
+def output_report(session: Session, window: Window, rates: HourlyRates | None = None) -> list[dict[str, Any]]:
+    """Per-employee output ("выработка"): hours, billable hours and money per customer and date."""
     directory = Directory.load(session)
+    rates = rates or HourlyRates()
+    pricing = rates.of if rates.configured else None
     return [
         {
             **directory.employee(line.employee_ref),
@@ -215,8 +243,9 @@ def output_report(session: Session, window: Window) -> list[dict[str, Any]]:
             "hours": _hours(line.minutes),
             "billable_minutes": line.billable_minutes,
             "billable_hours": _hours(line.billable_minutes),
+            "money": float(line.amount) if pricing is not None else None,
         }
-        for line in employee_output(load_labour(session, window))
+        for line in employee_output(load_labour(session, window), pricing)
     ]
 
 
@@ -252,6 +281,7 @@ def build_report(
     last: date | None = None,
     period: str = "day",
     today: date | None = None,
+    rates: HourlyRates | None = None,
 ) -> list[dict[str, Any]]:
     """Dispatch by report name; open windows default to the current month (plan-fact: all time)."""
     if name not in REPORTS:
@@ -270,7 +300,7 @@ def build_report(
     if name == "timesheet":
         return timesheet_report(session, window, period)  # type: ignore[arg-type]
     if name == "output":
-        return output_report(session, window)
+        return output_report(session, window, rates)
     return sales_report(session, mappings, window)
 
 

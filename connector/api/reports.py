@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from connector.api.deps import AdminAuth, RuntimeDep, SessionDep
 from connector.api.errors import ApiError
-from connector.reports import REPORTS, ReportError, build_report, to_csv
+from connector.reports import REPORTS, HourlyRates, ReportError, build_report, to_csv
 
 router = APIRouter(tags=["reports"])
 
@@ -34,7 +34,8 @@ def report(
     if name not in REPORTS:
         raise ApiError(404, f"unknown report {name!r}; available: {', '.join(REPORTS)}")
     try:
-        rows = build_report(name, session, runtime.mappings, first, last, period)
+        rates = HourlyRates.from_settings(runtime.settings)
+        rows = build_report(name, session, runtime.mappings, first, last, period, rates=rates)
     except ReportError as exc:
         raise ApiError(422, str(exc)) from exc
     if format == "csv":
