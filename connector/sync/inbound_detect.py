@@ -127,9 +127,15 @@ class ChangeDetector(ItemApplier):
         self._save_skipped(run, m, skipped)
 
     def _sync_range(self, run: RunState, m: Mapping, since: datetime | None, until: datetime | None) -> None:
+        """Objects dated in ``[since, until]``: the date-cursor field, else a document's ``Date``.
+
+        A mapping with neither (a catalog without a date cursor) is skipped with its reason."""
         assert m.source is not None
         det = next((d for d in m.source.change_detection if d.kind == "date_cursor"), None)
-        date_field = (det.field if det else None) or "Date"
+        date_field = det.field if det else ("Date" if m.source.entity_set.startswith("Document_") else None)
+        if not date_field:
+            run.rec.note(m.name, "skipped", "no_date_field", "give the mapping a date_cursor field")
+            return
         flt = MappingFilter.of(m)
         for bound in (
             (F(date_field) >= since) if since else None,

@@ -1,9 +1,10 @@
-"""Fixtures of the inbound tests: a fresh small mock 1C and a runtime on a fresh SQLite store."""
+"""Fixtures of the inbound tests: a fresh small mock 1C and a runtime on a fresh store.
+
+``runtime`` runs every engine-level test on SQLite and on PostgreSQL (``store_url``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,8 @@ def onec() -> Iterator[MockOneC]:
 
 
 @pytest.fixture
-def runtime(onec: MockOneC, tmp_path: Path) -> Iterator[Runtime]:
-    rt = runtime_for(onec, f"sqlite:///{tmp_path / 'store.db'}", onec_page_size=20)
+def runtime(onec: MockOneC, store_url: str) -> Iterator[Runtime]:
+    rt = runtime_for(onec, store_url, onec_page_size=20)
     try:
         yield rt
     finally:
