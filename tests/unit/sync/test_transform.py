@@ -196,3 +196,30 @@ def test_transform_and_directory_import_no_io_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "changes"),
+    [
+        ("service", {}),
+        ("service", {"Состояние": {"Description": "Отказ", "Завершен": True}}),
+        ("service", {"DeletionMark": True}),
+        ("service", {"Партнер": None, "Тема": "разделитель \x1f внутри  "}),
+        ("service", {"Number": "   "}),
+    ],
+)
+def test_the_one_render_fast_path_gives_exactly_the_part_by_part_result(
+    mapping: str, changes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    obj = interest(**changes)
+    fast = transform(MAPPINGS[mapping], obj, DIRECTORY)
+    monkeypatch.setattr("connector.sync.transform._fast_parts", lambda task, data: None)
+    assert transform(MAPPINGS[mapping], obj, DIRECTORY) == fast
+
+
+@pytest.mark.parametrize("stage", ["НеЗапланирована", "Выполнена", "ВРаботе"])
+def test_fast_path_matches_for_project_stages(stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    obj = project_task(Стадия=stage)
+    fast = transform(MAPPINGS["projects"], obj, DIRECTORY)
+    monkeypatch.setattr("connector.sync.transform._fast_parts", lambda task, data: None)
+    assert transform(MAPPINGS["projects"], obj, DIRECTORY) == fast
