@@ -115,6 +115,11 @@ def summarise(runtime: Any) -> dict[str, Any]:
     return {"tasks": dict(tasks), "labour_minutes": dict(written), "plan_fact": plan}
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis (readable 80-column output)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def print_summary(console: Console, result: dict[str, Any], feed: dict[str, Any]) -> None:
     t = Table(title="Tasks created per department")
     t.add_column("department")
@@ -129,18 +134,21 @@ def print_summary(console: Console, result: dict[str, Any], feed: dict[str, Any]
         t.add_row(name, f"{minutes / 60:.2f}")
     console.print(t)
     t = Table(title="Plan-fact (overruns in red)")
-    for column in ("task", "title", "plan h", "fact h", "%", "state"):
-        t.add_column(column)
+    t.add_column("task", no_wrap=True)
+    t.add_column("title", no_wrap=True, overflow="ellipsis", max_width=18)
+    for column in ("plan h", "fact h", "%"):
+        t.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    t.add_column("state", no_wrap=True, min_width=5)
     lines = [r for r in result["plan_fact"] if r["level"] == "task" and r["actual_minutes"]]
     lines.sort(key=lambda r: (r["overrun"] != "alert", r["overrun"] != "warn", -(r["percent"] or 0)))
     for r in lines[:20]:
         style = {"alert": "bold red", "warn": "yellow"}.get(r["overrun"] or "", "")
         t.add_row(
             r["task_code"],
-            str(r["title"])[:50],
+            shorten(str(r["title"]), 18),
             "" if r["planned_hours"] is None else str(r["planned_hours"]),
             str(r["actual_hours"]),
-            "" if r["percent"] is None else f"{r['percent']}",
+            "" if r["percent"] is None else f"{r['percent']:.0f}",
             r["overrun"] or "",
             style=style,
         )
