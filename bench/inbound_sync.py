@@ -4,6 +4,19 @@ Prints: full initial sync wall time and 1C requests (connector and a bare-`reque
 pages the same sets and writes the same links in one run), the ratio, no-change tick request
 counts (exchange plan, DataVersion scan), and webhook → feed latency over N new interests.
 The last line is one JSON object with ``ratio``.
+
+Figures (`large` seed: 21,938 objects read, 11,808 tasks created; 2-core shared box, SQLite):
+- first pass: full sync 15.5 × the bare script (a link query, a counter UPDATE and a flush per
+  object; five Jinja renders per object);
+- links prefetched per page and written with one INSERT and one block of feed numbers per page
+  (``upsert_links_bulk``/``reserve_seq``): 16.8 s vs 3.35 s bare, ratio 5.0;
+- one Jinja render per object, run items inserted in bulk, shallow payload copy: 10.0 s vs
+  4.2 s (ratio 2.4) and 6.9 s vs 2.55 s (ratio 2.7) in two runs; 26 requests to 1C for both
+  scripts (= pages + directory); idle tick: exchange plan 1 request, scan 11–12 requests;
+  webhook → feed over 200 e-mails: median 200 ms, p99 506 ms.
+The target (≤ 1.3 ×) is not met yet. What remains, by profile: ``content_hash`` deep-copies each
+spec with ``dataclasses.asdict`` (≈ 20 % of the run), the 1C client's typed conversion of every
+row, per-object Jinja context setup, and JSON encoding of each link's payload.
 """
 
 from __future__ import annotations
