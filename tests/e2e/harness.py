@@ -13,13 +13,14 @@ import shutil
 import subprocess
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import requests
+import yaml
 from requests.auth import HTTPBasicAuth
 from sqlalchemy import create_engine, select, update
 
@@ -48,6 +49,22 @@ def poll(check: Callable[[], bool], deadline_s: float, step: float = 1.0, what: 
         time.sleep(step)
 
 
+def write_mapping(name: str, directory: Path, detection: dict[str, str]) -> Path:
+    """Copy ``mappings/<name>.yaml`` into ``directory`` with its polled detections re-timed."""
+    source = REPO_ROOT / "mappings" / f"{name}.yaml"
+    target = directory / source.name
+    if not detection:
+        shutil.copy(source, target)
+        return target
+    doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for d in doc.get("source", {}).get("change_detection", []):
+        if d["kind"] in detection:
+            d.pop("cron", None)
+            d["interval"] = detection[d["kind"]]
+    target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
 class ChaosLoop:
     """Mock 1C, mock tracker and one or more connector replicas sharing one store."""
 
@@ -58,18 +75,28 @@ class ChaosLoop:
         seed: int = 7,
         store_url: str | None = None,
         connector_env: dict[str, str] | None = None,
+        mappings: Sequence[str] = ("service",),
+        detection: dict[str, str] | None = None,
+        tracker_of: ChaosLoop | None = None,
     ) -> None:
+        """``mappings``: which files of ``mappings/`` the connector loads; ``detection``: polled
+        change detections re-timed (kind → interval such as ``3s``; a cron becomes that interval);
+        ``tracker_of``: use that loop's mock tracker instead of starting one (its connector's feed
+        is what the tracker imports)."""
         self.work = work
+        work.mkdir(parents=True, exist_ok=True)
         self.seed = seed
         self.store_url = store_url or f"sqlite:///{work / 'connector.db'}"
         self.extra_env = connector_env or {}
-        self.onec_port, self.tracker_port = free_port(), free_port()
+        self.onec_port = free_port()
+        self.tracker_port: int = tracker_of.tracker_port if tracker_of else free_port()
         self.connector_ports = [free_port(), free_port()]
         self.onec_root = f"http://127.0.0.1:{self.onec_port}"
         self.tracker_root = f"http://127.0.0.1:{self.tracker_port}"
         self.mappings = work / "mappings"
         self.mappings.mkdir(exist_ok=True)
-        shutil.copy(REPO_ROOT / "mappings" / "service.yaml", self.mappings / "service.yaml")
+        for name in mappings:
+            write_mapping(name, self.mappings, detection or {})
         self.onec: ServerProcess | None = None
         self.tracker: ServerProcess | None = None
         self.replicas: dict[int, ServerProcess] = {}
@@ -123,9 +150,10 @@ class ChaosLoop:
         argv += ["--feed-interval", "0", "--log-level", "warning"]
         self.tracker = ServerProcess(argv, ready_url=f"{self.tracker_root}/_mock/health").start()
 
-    def start_connector(self, replica: int = 0) -> ServerProcess:
+    def start_connector(self, replica: int = 0, scheduler: bool = True) -> ServerProcess:
         port = self.connector_ports[replica]
         argv = [script("onec-bridge"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        argv += [] if scheduler else ["--no-scheduler"]
         proc = ServerProcess(argv, ready_url=f"http://127.0.0.1:{port}/healthz", env=self.env(), timeout=90)
         self.replicas[replica] = proc.start()
         return proc
@@ -133,12 +161,18 @@ class ChaosLoop:
     def kill_connector(self, replica: int = 0) -> None:
         self.replicas[replica].kill()
 
-    def cli(self, *args: str, kill_after: float | None = None, timeout: float = 300) -> int | None:
-        """Run ``onec-bridge ARGS`` with the loop's settings; SIGKILL it after ``kill_after`` s.
-        Returns the exit code (None when it was killed)."""
+    def cli(
+        self,
+        *args: str,
+        kill_after: float | None = None,
+        timeout: float = 300,
+        env: dict[str, str] | None = None,
+    ) -> int | None:
+        """Run ``onec-bridge ARGS`` with the loop's settings (plus ``env``); SIGKILL it after
+        ``kill_after`` s. Returns the exit code (None when it was killed)."""
         proc = subprocess.Popen(
             [script("onec-bridge"), *args],
-            env={**ServerProcess([], ready_url="").env, **self.env()},
+            env={**ServerProcess([], ready_url="").env, **self.env(), **(env or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=self.work,
