@@ -84,6 +84,7 @@ class InboundEngine(ChangeDetector):
         rec = RunRecorder("inbound", trigger, mapping_name, dry_run=dry_run)
         with self.runtime.sessions() as session:
             run = RunState(session, rec, dry_run)
+            run.publish = not dry_run and self._can_publish()
             run.failures = self._known_failures(session)
             rec.start(session)
             self._commit(run)
@@ -94,6 +95,7 @@ class InboundEngine(ChangeDetector):
                 self._commit(run)
             except Exception as exc:  # a systemic failure (1C down, store error): record, do not raise
                 session.rollback()
+                run.published.clear()
                 log.warning("inbound run failed: %s", exc)
                 rec.note(mapping_name or "*", "failed", type(exc).__name__, str(exc))
                 rec.flush(session, "failed")
@@ -152,17 +154,33 @@ class InboundEngine(ChangeDetector):
         except ValueError:
             raise InboundError(f"{ref!r} is not a 1C reference (a GUID)") from None
 
-    def _publish(self, run: RunState) -> None:
-        """Push changed tasks to trackers whose API accepts them (Bitcop does not: feed only)."""
-        if run.dry_run or not run.published or self._publish_off:
-            return
+    def _can_publish(self) -> bool:
+        """Whether changed specs should be kept for pushing: only for a tracker whose API accepts
+        tasks (Bitcop does not; it reads the feed). Otherwise a run keeps counts, not specs."""
+        if self._publish_off:
+            return False
         try:
-            tracker = self.runtime.tracker
-            if not tracker.capabilities.publish_tasks:
-                return
+            return bool(self.runtime.tracker.capabilities.publish_tasks)
+        except Exception as exc:  # an unconfigured tracker: the feed still serves the tasks
+            log.warning("tasks are not pushed to the tracker (the feed still serves them): %s", exc)
+            self._publish_off = True
+            return False
+
+    def _commit(self, run: RunState) -> None:
+        """Commit, then push what that commit covered: the specs kept never exceed one page."""
+        super()._commit(run)
+        self._publish(run)
+
+    def _publish(self, run: RunState) -> None:
+        """Push the committed changed tasks to a tracker whose API accepts them, then forget them."""
+        if run.dry_run or not run.published or self._publish_off:
+            run.published.clear()
+            return
+        specs, run.published = run.published, []
+        try:
             from connector.tracker.base import TaskPublication
 
-            tracker.publish_tasks(
+            self.runtime.tracker.publish_tasks(
                 [
                     TaskPublication(
                         code=s.code,
@@ -171,12 +189,11 @@ class InboundEngine(ChangeDetector):
                         assignee_emails=tuple(a.email for a in s.assignees),
                         open=s.status == "open",
                     )
-                    for s in run.published
+                    for s in specs
                 ]
             )
         except Exception as exc:  # the feed already has the tasks; a push failure is reported only
             log.warning("publishing tasks to the tracker failed (the feed still serves them): %s", exc)
-            self._publish_off = "API key is empty" in str(exc)
 
     @staticmethod
     def _result(

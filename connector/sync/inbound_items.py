@@ -41,7 +41,10 @@ class InboundError(ValueError):
 
 @dataclass
 class RunState:
-    """The state of one run: its transaction, recorder and what it learned so far."""
+    """The state of one run: its transaction, recorder and what it learned so far.
+
+    ``published`` holds the changed specs since the last commit, and only when ``publish`` (the
+    tracker accepts pushed tasks): memory stays bounded by a page, not by the run."""
 
     session: Session
     rec: RunRecorder
@@ -49,6 +52,7 @@ class RunState:
     directory: UserDirectory | None = None
     failures: set[str] = field(default_factory=set)
     failed_items: int = 0
+    publish: bool = False
     published: list[TaskSpec] = field(default_factory=list)
     writers: list[LinkWriter] = field(default_factory=list)
 
@@ -182,7 +186,7 @@ class ItemApplier:
             run.rec.note(ref, "unchanged", action.reason)
             return
         run.rec.note(ref, _OUTCOME[action.kind], action.reason, action.code)
-        if action.spec is not None:
+        if run.publish and action.spec is not None:
             run.published.append(action.spec)
 
     def _fail(

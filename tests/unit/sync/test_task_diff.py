@@ -126,3 +126,49 @@ def test_content_hash_is_stable_under_any_assignee_permutation(a: list[Assignee]
     assert content_hash(replace(SPEC, assignees=tuple(a))) == content_hash(
         replace(SPEC, assignees=tuple(shuffled))
     )
+
+
+def _asdict_hash(spec: TaskSpec) -> str:
+    """The original definition of the hash (``dataclasses.asdict``): hashes already stored in
+    links were computed this way, so the fast version must give the same bytes."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    data = asdict(spec)
+    data["assignees"] = sorted({tuple(a) for a in spec.assignees})
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@given(
+    a=st.lists(st.builds(Assignee, st.text(max_size=5), st.emails(), st.text(max_size=5)), max_size=5),
+    title=st.text(max_size=20),
+    description=st.text(max_size=40),
+    customer=st.none() | st.text(max_size=8),
+    planned=st.none() | st.integers(min_value=-(2**40), max_value=2**40),
+    status=st.sampled_from(["open", "closed"]),
+    parent=st.none() | st.text(max_size=8),
+)
+def test_content_hash_equals_the_stored_asdict_definition(
+    a: list[Assignee],
+    title: str,
+    description: str,
+    customer: str | None,
+    planned: int | None,
+    status: str,
+    parent: str | None,
+) -> None:
+    spec = TaskSpec(
+        mapping="m",
+        code="C-1",
+        title=title,
+        description=description,
+        customer=customer,
+        assignees=tuple(a),
+        planned_minutes=planned,
+        status=status,  # type: ignore[arg-type]
+        onec_ref="r",
+        parent_code=parent,
+    )
+    assert content_hash(spec) == _asdict_hash(spec)
