@@ -152,11 +152,15 @@ def summary_row(kind: str, result: Any) -> dict[str, Any]:
     }
 
 
-def run_cycle(runtime: Runtime, what: str, mapping: str | None, dry_run: bool) -> bool:
-    """One inbound run per mapping and/or one labour run, with a progress bar and a summary table."""
+def run_cycle(
+    runtime: Runtime, what: str, mapping: str | None, dry_run: bool, lock_wait: float = 600.0
+) -> bool:
+    """One inbound run per mapping and/or one labour run, with a progress bar and a summary table.
+    Each run holds the job lock(s) the service takes for the same work (waiting ``lock_wait`` s)."""
     from rich.progress import Progress
 
     from connector.sync.inbound import InboundEngine
+    from connector.sync.inbound_locks import LockBusy, inbound_locks
 
     if mapping is not None:
         runtime.mapping(mapping)
@@ -173,33 +177,44 @@ def run_cycle(runtime: Runtime, what: str, mapping: str | None, dry_run: bool) -
         for kind, name in steps:
             progress.update(bar, description=f"{kind} {name or ''}".strip())
             if kind == "tasks":
-                result: Any = inbound.run(name, trigger="manual", dry_run=dry_run)
+                assert name is not None
+                try:
+                    with inbound_locks(runtime, name, wait=lock_wait):
+                        result: Any = inbound.run(name, trigger="manual", dry_run=dry_run)
+                except LockBusy as exc:
+                    fail(str(exc), 1)
             else:
-                result = locked_labour_run(runtime, name, dry_run)
+                result = locked_labour_run(runtime, name, dry_run, lock_wait)
             rows.append(summary_row("inbound" if kind == "tasks" else "labour", result))
             progress.advance(bar)
     print_rows("dry run (nothing written)" if dry_run else "sync", rows)
     return all(r["status"] != "failed" for r in rows)
 
 
-def locked_labour_run(runtime: Runtime, mapping: str | None, dry_run: bool) -> Any:
+def locked_labour_run(runtime: Runtime, mapping: str | None, dry_run: bool, wait: float = 600.0) -> Any:
     """A labour run under the service's ``labour`` job lock: a run of ``serve`` that pulled the
     tracker earlier must not commit its older picture over this one (waits up to 10 minutes)."""
     from connector.scheduler import job_lock
     from connector.sync.labour import LabourEngine
 
-    with job_lock(runtime.engine, "labour", wait=600) as got:
+    with job_lock(runtime.engine, "labour", wait=wait) as got:
         if not got:
-            fail("another labour run (the service's?) held the lock for 10 minutes; try again later", 1)
+            fail(f"another labour run (the service's?) held the lock for {wait:g} s; try again later", 1)
         return LabourEngine(runtime).run(trigger="manual", mapping=mapping, dry_run=dry_run)
 
 
-def run_resync(runtime: Runtime, mapping: str, refs: list[str] | None) -> bool:
-    """Re-read a mapping (or some of its objects) from 1C now."""
+def run_resync(runtime: Runtime, mapping: str, refs: list[str] | None, lock_wait: float = 600.0) -> bool:
+    """Re-read a mapping (or some of its objects) from 1C now, under the service's job locks of
+    that mapping (see ``connector.sync.inbound_locks``)."""
     from connector.sync.inbound import InboundEngine
+    from connector.sync.inbound_locks import LockBusy, inbound_locks
 
     runtime.mapping(mapping)
-    result = InboundEngine(runtime).run(mapping, trigger="resync", refs=refs)
+    try:
+        with inbound_locks(runtime, mapping, wait=lock_wait):
+            result = InboundEngine(runtime).run(mapping, trigger="resync", refs=refs)
+    except LockBusy as exc:
+        fail(str(exc), 1)
     print_rows("resync", [summary_row("inbound", result)])
     return result.status != "failed"
 
@@ -243,12 +258,15 @@ def sync(
     ),
     mapping: Annotated[str | None, typer.Option(help="only this mapping")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and report, write nothing")] = False,
+    lock_wait: Annotated[
+        float, typer.Option(help="seconds to wait for the service's job locks of the same work", min=0)
+    ] = 600.0,
 ) -> None:
     """Run one sync cycle now and print a summary table (exit 1 if a run failed)."""
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
-        ok = run_cycle(runtime, what.value, mapping, dry_run)
+        ok = run_cycle(runtime, what.value, mapping, dry_run, lock_wait)
     except KeyError as exc:
         fail(str(exc.args[0]), 2)
     finally:
@@ -261,12 +279,15 @@ def sync(
 def resync(
     mapping: Annotated[str, typer.Argument(help="mapping to re-read from 1C")],
     ref: Annotated[list[str] | None, typer.Option(help="only these 1C refs (GUIDs); repeatable")] = None,
+    lock_wait: Annotated[
+        float, typer.Option(help="seconds to wait for the service's job locks of the same work", min=0)
+    ] = 600.0,
 ) -> None:
     """Re-read a mapping's objects from 1C now (all of them, or the given refs)."""
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
-        ok = run_resync(runtime, mapping, ref or None)
+        ok = run_resync(runtime, mapping, ref or None, lock_wait)
     except (KeyError, ValueError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc), 2)
     finally:
