@@ -196,7 +196,11 @@ class Labour(Strict):
 
     channel: Literal["odata_timesheet", "soap"] = "odata_timesheet"
     work_type: WorkType | None = None
-    customer_field: str | None = Field(default=None, description="e.g. Партнер_Key")
+    customer_field: str | None = Field(
+        default=None,
+        description="the customer reference: a field (Партнер_Key) or a field of an expanded "
+        "reference (Owner/Контрагент_Key)",
+    )
     rounding: Rounding = Rounding(unit_minutes=1)
     billable: bool = True
     totals_field: str | None = Field(default=None, description="e.g. ТТ_ФактическиеТрудозатраты (hours)")

@@ -234,6 +234,23 @@ class _Checker:
         elif src.select and name not in src.select:
             self.add(loc, f"{name!r} is not in source.select", f"add {name!r} to source.select")
 
+    def _nav_field(self, loc: Loc, path: str, es: EntitySet | None) -> None:
+        """``Nav/Field``: a field of an expanded reference (e.g. a project task's Owner/Контрагент_Key)."""
+        src = self.m.source
+        assert src is not None
+        head, _, sub = path.partition("/")
+        if not head or not sub or "/" in sub:
+            self.add(loc, f"{path!r} is not a field or Navigation/Field", "write e.g. Owner/Контрагент_Key")
+            return
+        if es is not None and head not in es.navigation:
+            self.add(loc, f"{src.entity_set} has no navigation property {head!r}", self._field_fix(es, head))
+            return
+        if head not in src.expand:
+            self.add(loc, f"{head!r} is not in source.expand", f"add {head!r} to source.expand")
+        target = self.sets.get(es.navigation[head]) if es is not None else None
+        if target is not None and sub not in target.fields:
+            self.add(loc, f"{head}/{sub}: {target.name} has no field {sub!r}", self._field_fix(target, sub))
+
     def _fields(self, es: EntitySet | None) -> None:
         task, src, labour = self.m.task, self.m.source, self.m.labour
         assert task is not None and src is not None
@@ -245,8 +262,12 @@ class _Checker:
             if det.field:
                 self._plain_field(("source", "change_detection", i, "field"), det.field, es)
         if labour:
+            if labour.customer_field and "/" in labour.customer_field:
+                self._nav_field(("labour", "customer_field"), labour.customer_field, es)
             for key in ("customer_field", "totals_field", "overrun_field"):
                 value = getattr(labour, key)
+                if key == "customer_field" and value and "/" in value:
+                    continue
                 if value and es is not None and value not in es.fields:
                     self.add(
                         ("labour", key),

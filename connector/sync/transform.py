@@ -169,6 +169,27 @@ def _description_of(obj: AnyMapping[str, Any], key_field: str | None) -> str | N
     return None
 
 
+def customer_of(obj: AnyMapping[str, Any], path: str | None) -> str | None:
+    """The customer a mapping's ``labour.customer_field`` names: its Description when the
+    reference is expanded (``Партнер_Key`` with ``Партнер`` expanded), else the reference itself;
+    ``Nav/Field_Key`` looks inside an expanded reference (a project task's
+    ``Owner/Контрагент_Key``: 1C expands one level, so that gives the customer's reference)."""
+    if not path:
+        return None
+    if "/" in path:
+        head, _, sub = path.partition("/")
+        nav = obj.get(head)
+        return customer_of(nav, sub) if isinstance(nav, dict) else None
+    name = _description_of(obj, path)
+    if name:
+        return name
+    value = obj.get(path)
+    return value if isinstance(value, str) and value and value != _EMPTY_REF else None
+
+
+_EMPTY_REF = "00000000-0000-0000-0000-000000000000"
+
+
 def map_assignees(refs: list[str], directory: UserDirectory) -> tuple[tuple[Assignee, ...], tuple[str, ...]]:
     """1C user refs → (assignees with an e-mail, refs that could not be mapped)."""
     mapped: list[Assignee] = []
@@ -227,7 +248,7 @@ def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirect
         title=title,
         description=description,
         category=mapping.category,
-        customer=_description_of(data, mapping.labour.customer_field if mapping.labour else None)
+        customer=customer_of(data, mapping.labour.customer_field if mapping.labour else None)
         or _description_of(data, "Партнер_Key"),
         project=project,
         assignees=assignees,
