@@ -14,9 +14,18 @@ Figures (`large` seed: 21,938 objects read, 11,808 tasks created; 2-core shared 
   4.2 s (ratio 2.4) and 6.9 s vs 2.55 s (ratio 2.7) in two runs; 26 requests to 1C for both
   scripts (= pages + directory); idle tick: exchange plan 1 request, scan 11–12 requests;
   webhook → feed over 200 e-mails: median 200 ms, p99 506 ms.
-The target (≤ 1.3 ×) is not met yet. What remains, by profile: ``content_hash`` deep-copies each
-spec with ``dataclasses.asdict`` (≈ 20 % of the run), the 1C client's typed conversion of every
-row, per-object Jinja context setup, and JSON encoding of each link's payload.
+- ``content_hash`` from the spec's flat fields instead of ``dataclasses.asdict`` (the same
+  hashes; it was 1.4 s of a 7.6 s profiled run), no second copy of each row before unpadding,
+  changed specs no longer kept for a tracker that cannot take pushed tasks (2026-11-26, tree
+  after ``067bfea``, 2-core shared box at load 2.1, SQLite): 3.97 s vs 1.93 s bare, **ratio
+  2.05**, 26 requests each; idle tick 1 / 11–12 requests; webhook → feed over 200 e-mails:
+  median 108 ms, p99 221 ms.
+The target (≤ 1.3 ×) is still not met. By profile (cProfile, 5.8 s profiled): the 1C I/O is
+≈ 1.0 s (the same in the bare script); what remains is ours: transform ≈ 1.7 s (one Jinja render
+per object ≈ 0.6 s, right-stripping ≈ 0.45 s, navigation link and assignees), the 1C client's
+typed conversion of every row ≈ 0.45 s, and the ORM bulk insert of links with their JSON
+payloads ≈ 0.8 s (``connector/store/links.py``, ``upsert_links_bulk``). Wall figures on this box
+vary by ±40 % between runs (the bare script alone took 1.1–2.0 s in one session).
 """
 
 from __future__ import annotations

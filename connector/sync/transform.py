@@ -224,7 +224,7 @@ def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirect
     if mapping.source is None or mapping.task is None:
         raise ValueError(f"mapping {mapping.name!r} has no source/task (static tasks only)")
     ref = str(obj.get("Ref_Key") or "")
-    data = unpadded(dict(obj))
+    data = unpadded(obj if type(obj) is dict else dict(obj))
     task = mapping.task
     fast = _fast_parts(task, data) if data.get("DeletionMark") is not True else None
     try:
