@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from connector.mapping.schema import Mapping
 from connector.store.models import Employee, Labour, Link
+from connector.sync.labour_planfact import participant_plans
 from connector.sync.model import LabourAggregate, LabourKey, Plan, Thresholds
 from connector.sync.planfact import plan_fact as plan_fact_core
 from connector.sync.timesheet import Period, employee_output, sales_structure, timesheet
@@ -136,12 +137,16 @@ def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
 def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Window) -> list[dict[str, Any]]:
     """Per task (then per participant) planned vs actual hours, percent and overrun state.
 
+    A participant's plan is their share of a project task (``labour_planfact.participant_plans``);
+    assignees without a share are listed with no plan.
+
     Fact is the labour of ``window`` (all recorded labour when open); the plan is the task's.
     A ``project`` line sums its tasks.
     """
     directory = Directory.load(session)
     thresholds = {m.name: m.labour.thresholds for m in mappings if m.labour is not None}
     labour = load_labour(session, window)
+    shares = participant_plans(session)
     user_to_emp = {
         e.onec_user_ref: e.onec_employee_ref for e in directory.employees.values() if e.onec_user_ref
     }
@@ -153,10 +158,14 @@ def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Wind
     )
     for link in links:
         payload = dict(link.payload or {})
-        participants = tuple(
-            (emp, None)
+        share = shares.get(link.onec_ref, {})
+        assigned = [
+            emp
             for a in payload.get("assignees") or []
             if (emp := user_to_emp.get(a.get("user_ref"))) is not None
+        ]
+        participants = tuple(sorted(share.items())) + tuple(
+            (emp, None) for emp in dict.fromkeys(assigned) if emp not in share
         )
         plan = Plan(link.onec_type, link.onec_ref, link.planned_minutes, participants)
         t = thresholds.get(link.mapping)

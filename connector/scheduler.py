@@ -263,19 +263,40 @@ def labour_job(runtime: Runtime) -> Any:
 
 
 def deliver_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
+    """Deliver due labour intents, then write pending plan-fact flags to 1C (totals refreshed
+    from the store first when this pass delivered something)."""
     from connector.sync.labour_deliver import deliver_pending
+    from connector.sync.labour_flags import sync_plan_fact
 
-    return deliver_pending(runtime, worker, limit)
+    counts = deliver_pending(runtime, worker, limit)
+    counts.update(sync_plan_fact(runtime, refresh=bool(counts.get("delivered"))))
+    return counts
 
 
 def reconcile_job(runtime: Runtime) -> None:
-    """A full re-read of every mapping (finds deletions and anything a feed missed)."""
+    """A full re-read of every mapping (finds deletions and anything a feed missed), then a labour
+    run over the deeper reconciliation window (``ONEC_BRIDGE_LABOUR_RECONCILE_DAYS``).
+
+    The labour part takes the ``labour`` job's lock (skipped while a labour tick or a CLI labour
+    run holds it) and is skipped when no tracker is configured, like the labour tick's input.
+    """
     from connector.sync.inbound import InboundEngine
+    from connector.sync.labour import LabourEngine
 
     engine = InboundEngine(runtime)
     for m in runtime.mappings:
         if m.source is not None:
             engine.run(m.name, trigger="full")
+    if not any(m.labour is not None for m in runtime.mappings):
+        return
+    if not runtime.settings.tracker_api_key.get_secret_value():
+        log.warning("labour reconciliation skipped: no tracker is configured (ONEC_BRIDGE_TRACKER_API_KEY)")
+        return
+    with job_lock(runtime.engine, "labour") as got:
+        if got:
+            LabourEngine(runtime, worker_id=worker_id("reconcile"), deliver=False).run(
+                trigger="reconcile", reconcile=True
+            )
 
 
 def _bind(func: Callable[..., Any], *args: Any) -> Callable[[], Any]:

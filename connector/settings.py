@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr = SecretStr("")
 
     labour_lookback_days: int = Field(default=14, ge=1, le=366)
+    labour_reconcile_days: int = Field(
+        default=62, ge=1, le=732, description="the nightly reconciliation's labour window, days"
+    )
     closed_period_policy: Literal["park", "adjust"] = "park"
     log_format: Literal["auto", "json", "console"] = "auto"
 

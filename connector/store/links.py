@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from connector.store.db import is_postgresql
 from connector.store.dialect import insert_ignore
 from connector.store.models import Counter, Cursor, Employee, Link
 from connector.store.types import utcnow
@@ -242,6 +244,36 @@ def set_cursor(session: Session, stream: str, value: str) -> None:
     session.flush()
 
 
+DIRECTORY_COLUMNS = ("email", "name", "onec_employee_ref")
+"""What the 1C directory owns on an employee row; ``tracker_employee_id``/``how_matched`` are the match's."""
+
+
+def upsert_employees(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """The one writer of employee rows: ``INSERT … ON CONFLICT (onec_user_ref) DO UPDATE``.
+
+    Each row holds ``onec_user_ref`` and the columns to set (any of ``DIRECTORY_COLUMNS``,
+    ``tracker_employee_id``, ``how_matched``); columns a row leaves out keep their stored value,
+    so the directory refresh never clears a match. Two replicas upserting the same users at once
+    both succeed (no read-then-insert race on the unique ``onec_user_ref``). E-mails are stored
+    lower-case. Rows are written in ``onec_user_ref`` order so concurrent writers lock alike.
+    """
+    now = utcnow()
+    written = 0
+    for row in sorted(rows, key=lambda r: str(r["onec_user_ref"])):
+        values = dict(row)
+        if "email" in values:
+            email = values["email"]
+            values["email"] = email.strip().lower() if email else None
+        values.setdefault("name", "")
+        values["updated_at"] = now
+        changes = {k: values[k] for k in (*row, "updated_at") if k != "onec_user_ref"}
+        dialect = postgresql if is_postgresql(session) else sqlite
+        stmt = dialect.insert(Employee).values(values)
+        session.execute(stmt.on_conflict_do_update(index_elements=["onec_user_ref"], set_=changes))
+        written += 1
+    return written
+
+
 def upsert_employee(
     session: Session,
     *,
@@ -252,21 +284,22 @@ def upsert_employee(
     tracker_employee_id: str | None = None,
     onec_employee_ref: str | None = None,
 ) -> Employee:
-    """Create or update the employee row of a 1C user; e-mails are stored lower-case."""
-    emp = session.execute(
-        select(Employee).where(Employee.onec_user_ref == onec_user_ref)
-    ).scalar_one_or_none()
-    if emp is None:
-        emp = Employee(onec_user_ref=onec_user_ref)
-        session.add(emp)
-    emp.email = email.strip().lower() if email else None
-    emp.name = name
-    emp.how_matched = how_matched
-    emp.tracker_employee_id = tracker_employee_id
-    emp.onec_employee_ref = onec_employee_ref
-    emp.updated_at = utcnow()
-    session.flush()
-    return emp
+    """Create or update every column of the employee row of a 1C user (``upsert_employees``)."""
+    upsert_employees(
+        session,
+        [
+            {
+                "onec_user_ref": onec_user_ref,
+                "email": email,
+                "name": name,
+                "how_matched": how_matched,
+                "tracker_employee_id": tracker_employee_id,
+                "onec_employee_ref": onec_employee_ref,
+            }
+        ],
+    )
+    query = select(Employee).where(Employee.onec_user_ref == onec_user_ref)
+    return session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
 
 def employee_by_tracker_id(session: Session, tracker_employee_id: str) -> Employee | None:

@@ -65,6 +65,9 @@ class Link(Base):
     overrun: Mapped[str | None] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     feed_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    written_actual_minutes: Mapped[int | None] = mapped_column(Integer)
+    written_overrun: Mapped[bool | None] = mapped_column(Boolean)
+    participant_plans: Mapped[dict[str, int] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -157,6 +160,7 @@ class Labour(Base):
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     written_minutes: Mapped[int | None] = mapped_column(Integer)
     onec_doc_ref: Mapped[str | None] = mapped_column(String(36))
+    customer_ref: Mapped[str | None] = mapped_column(String(36))
     state: Mapped[str] = mapped_column(String(16), default="pending")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,8 +1,10 @@
 """The outbound engine: tracked time becomes exact actual labour in 1C.
 
-One run: match employees → re-read the tracker's window → aggregate (pure) → diff against what
-was enqueued before (pure) → store desired labour + outbox intents in one transaction →
-deliver (``labour_deliver``) → refresh plan-fact and the objects' flags. Every piece of time
+One run: read 1C's directory and the tracker's window → store them and match employees (one
+short transaction) → resolve task codes against 1C (no transaction open) → aggregate (pure) →
+diff against what was enqueued before (pure) → store desired labour + outbox intents in one
+transaction → deliver (``labour_deliver``) → refresh plan-fact and write the objects' flags
+(``labour_flags``). No store transaction is ever held across 1C or tracker I/O. Every piece of time
 that is not written has a named reason counted in the run (``skipped:<reason>`` and
 ``skipped_seconds:<reason>``); closed-period differences are parked or adjusted and reported.
 
@@ -29,12 +31,19 @@ from connector.store.models import Employee, Failure
 from connector.sync.aggregate import AggregationResult, aggregate
 from connector.sync.labour_deliver import deliver_all
 from connector.sync.labour_diff import diff_labour
-from connector.sync.labour_employees import refresh_directory, refresh_matches
-from connector.sync.labour_flags import update_plan_fact
-from connector.sync.labour_pull import EMAIL_KEY, intake_slices, pull_window, snapshot_slices
+from connector.sync.labour_employees import load_directory, refresh_directory, refresh_matches
+from connector.sync.labour_flags import sync_plan_fact
+from connector.sync.labour_planfact import store_participant_plans
+from connector.sync.labour_pull import EMAIL_KEY, intake_slices, read_window, snapshot_slices, store_window
 from connector.sync.labour_record import LabourRecord as RunRecorder
 from connector.sync.labour_state import enqueue, labour_key, load_written
-from connector.sync.labour_targets import NO_LABOUR_SECTION, OBJECT_DELETED, UNKNOWN_WORK_TYPE, TargetResolver
+from connector.sync.labour_targets import (
+    NO_LABOUR_SECTION,
+    OBJECT_DELETED,
+    UNKNOWN_WORK_TYPE,
+    TargetResolver,
+    load_link_refs,
+)
 from connector.sync.model import Channel, ClosedPeriodChange, LabourAggregate, LabourIntent, Target, TimeSlice
 from connector.sync.timeutil import week_of
 
@@ -98,11 +107,14 @@ class LabourEngine:
         self.deliver = deliver
         self._problems: dict[str, str] = {}
 
-    def window(self, since: date | None, until: date | None) -> tuple[date, date]:
-        """``since..until`` (inclusive), defaulting to the lookback ending today in the company zone."""
-        today = datetime.now(ZoneInfo(self.runtime.settings.timezone)).date()
+    def window(self, since: date | None, until: date | None, *, reconcile: bool = False) -> tuple[date, date]:
+        """``since..until`` (inclusive), defaulting to the lookback ending today in the company zone
+        (``labour_reconcile_days`` instead of ``labour_lookback_days`` when ``reconcile``)."""
+        settings = self.runtime.settings
+        today = datetime.now(ZoneInfo(settings.timezone)).date()
         last = until or today
-        first = since or last - timedelta(days=self.runtime.settings.labour_lookback_days - 1)
+        days = settings.labour_reconcile_days if reconcile else settings.labour_lookback_days
+        first = since or last - timedelta(days=days - 1)
         if first > last:
             raise ValueError(f"labour window starts after it ends: {first} > {last}")
         return first, last
@@ -115,37 +127,52 @@ class LabourEngine:
         since: date | None = None,
         until: date | None = None,
         dry_run: bool = False,
+        reconcile: bool = False,
     ) -> RunResult:
-        """Plan (and unless ``dry_run``, commit and deliver) labour for the window."""
+        """Plan (and unless ``dry_run``, commit and deliver) labour for the window.
+
+        ``reconcile`` widens the default window to ``labour_reconcile_days`` (the nightly sweep
+        that catches edits and deletions older than the lookback). No store transaction is open
+        while 1C or the tracker is called: reads happen first, the store is written in short
+        transactions between them (1C may call our webhook from inside its own write).
+        """
         rt = self.runtime
         if mapping is not None:
             rt.mapping(mapping)
         mappings = [m for m in rt.mappings if m.labour is not None]
-        first, last = self.window(since, until)
+        first, last = self.window(since, until, reconcile=reconcile)
         rec = RunRecorder(trigger, mapping, dry_run=dry_run)
         result = RunResult(None, (first, last))
+        with rt.sessions.begin() as session:
+            rec.start(session)
+        result.run_id = rec.run_id
         closing = read_closing_date(rt)
         policy = rt.settings.closed_period_policy
+        tracker_people = rt.tracker.employees()
+        directory = load_directory(rt.onec)
+        time_rows = read_window(rt.tracker, first, last)
         with rt.sessions() as session:
-            rec.start(session)
-            result.run_id = rec.run_id
-            session.commit()
-            tracker_people = rt.tracker.employees()
-            refresh_directory(session, rt.onec)
+            refresh_directory(session, directory)
             rules = mappings[0].employees if mappings else Employees()
             matched = refresh_matches(session, tracker_people, rules)
             result.unmatched = [
                 {"tracker_employee_id": e.id, "email": e.email, "name": e.name, "reason": why}
                 for e, why in matched.unmatched
             ]
-            rec.count("tracker_rows", pull_window(session, rt.tracker, first, last))
+            rec.count("tracker_rows", store_window(session, first, last, time_rows))
             slices = snapshot_slices(session, first, last) + intake_slices(
                 session, first, last, rt.settings.timezone
             )
-            resolver = TargetResolver(session, rt.onec, mappings)
-            self._problems = {}
-            by_channel = self._split(slices, resolver, mappings, rec)
-            employees = self._employees(session, rec)
+            links = load_link_refs(session, {s.task_code for s in slices})
+            employees = self._employees(session)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        resolver = TargetResolver(links, rt.onec, mappings)
+        self._problems = {}
+        by_channel = self._split(slices, resolver, mappings, rec)
+        with rt.sessions() as session:
             for channel in CHANNELS:
                 intents, closed = self._plan(
                     session,
@@ -165,6 +192,7 @@ class LabourEngine:
                 session.rollback()
                 result.counters = rec.summary()
                 return result
+            store_participant_plans(session, resolver.plans)
             rec.count("intents", enqueue(session, result.intents))
             rec.flush(session)
             session.commit()
@@ -172,8 +200,8 @@ class LabourEngine:
             result.delivery = deliver_all(rt, self.worker_id)
             for name, n in result.delivery.items():
                 rec.count(f"delivery:{name}", n)
+        rec.counters.update(sync_plan_fact(rt, mappings, write=self.deliver))
         with rt.sessions.begin() as session:
-            rec.counters.update(update_plan_fact(session, rt.onec if self.deliver else None, mappings))
             failed = result.delivery.get("parked", 0) or rec.counters.get("flags_failed", 0)
             rec.flush(session, "partial" if failed else "ok")
         result.counters = rec.summary()
@@ -196,7 +224,7 @@ class LabourEngine:
             out.setdefault(channel_of[res.target.mapping], []).append(s)
         return out
 
-    def _employees(self, session: Session, rec: RunRecorder) -> dict[str, str | None]:
+    def _employees(self, session: Session) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         for r in session.execute(select(Employee)).scalars():
             if r.tracker_employee_id:

@@ -27,8 +27,11 @@ FOREIGN_TASK_PREFIX = "#"
 """Time on a tracker task without one of our codes is stored under ``#<tracker task id>``."""
 
 
-def pull_window(session: Session, tracker: Tracker, first: date, last: date) -> int:
-    """Re-read ``first..last`` (inclusive local days) from the tracker into ``time_rows``."""
+def read_window(tracker: Tracker, first: date, last: date) -> list[TimeRowData]:
+    """The tracker's per-day totals of ``first..last`` (inclusive local days), with evidence.
+
+    Pure tracker I/O: called with no store transaction open; ``store_window`` records the result.
+    """
     end = last + timedelta(days=1)
     totals: dict[tuple[str, str, date], int] = defaultdict(int)
     for t in tracker.time_per_day(first, end):
@@ -41,11 +44,21 @@ def pull_window(session: Session, tracker: Tracker, first: date, last: date) -> 
             key = (ev.employee_id, code, ev.day)
             if ev.urls and key not in evidence:
                 evidence[key] = ev.urls[0]
-    rows = [
+    return [
         TimeRowData(emp, code, day, seconds, "pull", evidence.get((emp, code, day)))
         for (emp, code, day), seconds in sorted(totals.items())
     ]
+
+
+def store_window(session: Session, first: date, last: date, rows: list[TimeRowData]) -> int:
+    """Replace the snapshot of ``first..last`` with ``rows`` read by ``read_window``."""
     return replace_time_rows(session, first, last, rows)
+
+
+def pull_window(session: Session, tracker: Tracker, first: date, last: date) -> int:
+    """Re-read ``first..last`` from the tracker into ``time_rows`` (the read happens before the
+    session is first used, so no transaction of ``session`` is open across the tracker's I/O)."""
+    return store_window(session, first, last, read_window(tracker, first, last))
 
 
 def snapshot_slices(session: Session, first: date, last: date) -> list[TimeSlice]:

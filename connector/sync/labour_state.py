@@ -47,8 +47,10 @@ def load_written(
 ) -> list[WrittenLabour]:
     """Enqueued labour of ``channel`` dated ``first..last`` plus every live adjustment row.
 
-    The labour table keeps no customer; it is taken from ``customers`` (object → customer) so a
-    customer is only rewritten together with a change of minutes.
+    Each row carries the customer it was enqueued with (``""``: none), so a customer changed on
+    the object in 1C differs from the desired rows and rewrites them. Rows enqueued before the
+    customer was stored (``NULL``) take it from ``customers`` (object → current customer)
+    instead of being rewritten all at once.
     """
     rows = session.execute(
         select(Labour).where(
@@ -64,7 +66,10 @@ def load_written(
             r.employee_ref, r.object_type or None, r.object_ref or None, r.work_date, r.work_type_ref
         )
         comment = adjustment_comment(adjusts, closing_date) if adjusts and closing_date else None
-        customer = (customers or {}).get((key.object_type, key.object_ref))
+        if r.customer_ref is None:
+            customer = (customers or {}).get((key.object_type, key.object_ref))
+        else:
+            customer = r.customer_ref or None
         out.append(
             make_entry(
                 key,
@@ -170,6 +175,7 @@ def enqueue(session: Session, intents: Sequence[LabourIntent]) -> int:
                     "work_type_ref": e.key.work_type_ref,
                     "minutes": minutes,
                     "billable": e.billable,
+                    "customer_ref": e.customer_ref or "",
                     "written_minutes": None,
                     "state": "pending",
                     "updated_at": now,
@@ -178,6 +184,7 @@ def enqueue(session: Session, intents: Sequence[LabourIntent]) -> int:
         else:
             found.minutes = minutes
             found.billable = e.billable
+            found.customer_ref = e.customer_ref or ""
             found.state = "written" if found.written_minutes == minutes else "pending"
             found.updated_at = now
     if new_rows:

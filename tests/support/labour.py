@@ -205,10 +205,12 @@ def labour_world(
     n_users: int = 3,
     with_unemployed: bool = False,
     extra_mappings: Sequence[Mapping] = (),
+    settings: dict[str, Any] | None = None,
     **onec_opts: Any,
 ) -> Iterator[LabourWorld]:
     """``with_unemployed`` adds a 1C user without an employee record to every task's assignees
-    (``LabourWorld.unemployed``); ``extra_mappings``' static tasks join the feed."""
+    (``LabourWorld.unemployed``); ``extra_mappings``' static tasks join the feed; ``settings``
+    overrides fields of the runtime's ``Settings``."""
     with running_mock_1c(**onec_opts) as onec:
         if with_unemployed:
             _add_user_without_employee(onec)
@@ -237,7 +239,7 @@ def labour_world(
         ):
             tracker.sync_feed()
             upgrade(db_url)
-            settings = Settings(
+            config = Settings(
                 database_url=db_url,
                 onec_url=onec.base_url,
                 onec_user=onec.user,
@@ -246,10 +248,11 @@ def labour_world(
                 tracker_api_key=SecretStr(tracker.api_key),
                 timezone="Europe/Moscow",
                 onec_timezone="Europe/Moscow",
+                **(settings or {}),
             )
             engine = make_engine(db_url)
             mapping = service_mapping(channel)
-            runtime = Runtime(settings, engine, session_factory(engine), [mapping, *extra_mappings])
+            runtime = Runtime(config, engine, session_factory(engine), [mapping, *extra_mappings])
             with runtime.sessions.begin() as s:
                 for i in interests:
                     upsert_link(

@@ -1,0 +1,86 @@
+"""One writer of the employees table, safe when two replicas refresh the directory at once."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from connector.store.db import make_engine, session_factory
+from connector.store.links import upsert_employee, upsert_employees
+from connector.store.migrate import upgrade
+from connector.store.models import Employee
+from connector.sync.directory import build_directory
+from connector.sync.labour_employees import refresh_directory
+
+USERS = [
+    {
+        "Ref_Key": f"00000000-0000-0000-0000-{i:012d}",
+        "Description": f"User {i}",
+        "CRM_ЕмейлДляСинхронизации": f"U{i}@Example.test",
+    }
+    for i in range(40)
+]
+
+
+def test_concurrent_directory_refreshes_of_the_same_users_never_collide(store_url: str) -> None:
+    upgrade(store_url)
+    engine = make_engine(store_url)
+    sessions = session_factory(engine)
+    directory = build_directory(USERS)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def refresh() -> None:
+        try:
+            start.wait()
+            for _ in range(3):
+                with sessions.begin() as s:
+                    refresh_directory(s, directory)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=refresh) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        with sessions() as s:
+            assert s.execute(select(func.count()).select_from(Employee)).scalar_one() == len(USERS)
+            emails = {e.email for e in s.execute(select(Employee)).scalars()}
+        assert emails == {f"u{i}@example.test" for i in range(40)}
+    finally:
+        engine.dispose()
+
+
+def test_the_directory_refresh_keeps_a_match_and_updates_directory_fields(store_url: str) -> None:
+    upgrade(store_url)
+    engine = make_engine(store_url)
+    sessions = session_factory(engine)
+    ref = USERS[0]["Ref_Key"]
+    try:
+        with sessions.begin() as s:
+            upsert_employee(
+                s,
+                onec_user_ref=ref,
+                email="old@x.test",
+                name="Old",
+                how_matched="email",
+                tracker_employee_id="t-1",
+            )
+        with sessions.begin() as s:
+            upsert_employees(
+                s, [{"onec_user_ref": ref, "email": "NEW@X.test", "name": "New", "onec_employee_ref": None}]
+            )
+        with sessions() as s:
+            row = s.execute(select(Employee).where(Employee.onec_user_ref == ref)).scalar_one()
+            assert (row.email, row.name, row.tracker_employee_id, row.how_matched) == (
+                "new@x.test",
+                "New",
+                "t-1",
+                "email",
+            )
+    finally:
+        engine.dispose()
