@@ -30,6 +30,7 @@ vary by ±40 % between runs (the bare script alone took 1.1–2.0 s in one sessi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sqlite3
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -47,7 +49,10 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connector.api.app import create_app
+from connector.store.migrate import upgrade
+from connector.sync.directory import DEPARTMENTS, EMPLOYEES, USER_FIELDS, USERS, build_directory
 from connector.sync.inbound import InboundEngine
+from connector.sync.inbound_apply import static_ref
 from connector.sync.inbound_queue import InboxReport, InboxWorker
 from tests.support.connector_app import WEBHOOK_SECRET, make_runtime
 from tests.support.mock1c import MockOneC, running_mock_1c
@@ -59,38 +64,60 @@ PAGE = 1000
 
 
 def bare_sync(onec: MockOneC, db: Path, mappings: list[Any]) -> tuple[float, int]:
-    """Page the same sets with plain requests and insert one link row per object in one run."""
+    """The baseline: what any program syncing these sets must do, written plainly.
+
+    It reads the same pages (same ``$select``/``$expand``/``$filter``, keyset paging) and the
+    directory, computes the same link rows in plain Python for the example mappings (f-strings
+    for the templates, right-stripping only the fields it uses) and writes them to a store made by
+    the same migrations: every column, the payload and assignees as JSON, the same content hash,
+    feed numbers from the feed counter (one UPDATE per page) and one commit per page, as the
+    connector must (a restart resumes after the last committed page). ``bare_rows`` equal to the
+    connector's links proves the two did the same work. The directory is built with the
+    connector's pure ``build_directory`` (a few hundred users; no reason to restate it).
+    """
+    upgrade(f"sqlite:///{db}")
     onec.reset_stats()
     started = time.perf_counter()
     s = onec.session()
     con = sqlite3.connect(db)
-    con.execute(
-        "create table links (mapping text, ref text, code text, title text, primary key (mapping, ref))"
+    con.execute("insert or ignore into counters (name, value) values ('links.feed_seq', 0)")
+    deps = _flat(_pages(s, onec, DEPARTMENTS, None, "Ref_Key,Description", None))
+    emps = _flat(
+        _pages(
+            s, onec, EMPLOYEES, None, "Ref_Key,DeletionMark,ФизическоеЛицо_Key,Недействителен,ВАрхиве", None
+        )
     )
-    for entity_set, select in (
-        ("Catalog_СтруктурныеЕдиницы", "Ref_Key,Description"),
-        ("Catalog_Сотрудники", "Ref_Key,ФизическоеЛицо_Key"),
-        ("Catalog_Пользователи", "Ref_Key,Description,CRM_ЕмейлДляСинхронизации,КонтактнаяИнформация"),
-    ):
-        _pages(s, onec, entity_set, None, select, None)
+    users = _flat(_pages(s, onec, USERS, None, ",".join(USER_FIELDS), None))
+    directory = build_directory(users, deps, emps)
     for m in mappings:
+        if m.static_tasks:
+            _write_page(con, _static_rows(m, directory))
         if m.source is None:
             continue
+        shape = _BARE_SHAPES[m.name]
         sel = ",".join(dict.fromkeys([*m.source.select, *m.source.expand]))
-        rows = [
-            (m.name, o["Ref_Key"], o["Ref_Key"], str(o.get("Description") or o.get("Тема") or ""))
-            for page in _pages(s, onec, m.source.entity_set, m.source.filter, sel, ",".join(m.source.expand))
-            for o in page
-        ]
-        con.executemany("insert or replace into links values (?, ?, ?, ?)", rows)
-    con.commit()
+        for page in _pages(s, onec, m.source.entity_set, m.source.filter, sel, ",".join(m.source.expand)):
+            rows = []
+            for o in page:
+                spec = shape(o)
+                if spec is None:
+                    continue
+                spec["onec_type"] = m.source.entity_set
+                spec["onec_ref"] = o["Ref_Key"]
+                spec["onec_url"] = _nav(m.source.entity_set, o["Ref_Key"])
+                rows.append(_row(m.name, spec, o["DataVersion"], o["Ref_Key"], directory))
+            _write_page(con, rows)
     con.close()
     return time.perf_counter() - started, int(onec.stats()["total"])
 
 
+_EMPTY = "00000000-0000-0000-0000-000000000000"
+_NAV = {"Document_": "Документ", "Catalog_": "Справочник"}
+
+
 def _pages(s: requests.Session, onec: MockOneC, es: str, flt: str | None, sel: str, exp: str | None) -> Any:
+    """Keyset paging as the connector does it, one page at a time."""
     last = None
-    out = []
     while True:
         parts = [f"Ref_Key gt guid'{last}'"] if last else []
         parts += [f"({flt})"] if flt else []
@@ -101,10 +128,159 @@ def _pages(s: requests.Session, onec: MockOneC, es: str, flt: str | None, sel: s
         if exp:
             url += "&$expand=" + quote(exp, safe=",")
         page = s.get(url, timeout=120).json()["value"]
-        out.append(page)
+        yield page
         if len(page) < PAGE:
-            return out
+            return
         last = page[-1]["Ref_Key"]
+
+
+def _flat(pages: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [o for page in pages for o in page]
+
+
+def _nav(entity_set: str, ref: str) -> str:
+    prefix, _, name = entity_set.partition("_")
+    return f"e1cib/data/{_NAV[prefix + '_']}.{name}?ref={ref.replace('-', '')}"
+
+
+def _minutes(hours: Any) -> int | None:
+    value = float(hours or 0) * 60
+    return round(value) if value > 0 else None
+
+
+def _people(*refs: Any) -> list[str]:
+    out: list[str] = []
+    for r in refs:
+        if r and r != _EMPTY and r not in out:
+            out.append(r)
+    return out
+
+
+def _service(o: dict[str, Any]) -> dict[str, Any] | None:
+    """``mappings/service.yaml`` by hand; None for a closed interest that never had a task."""
+    state, partner = o.get("Состояние"), o.get("Партнер")
+    if o["DeletionMark"] or (state and state["Завершен"]):
+        return None
+    number = o["Number"].rstrip()
+    name = partner["Description"].rstrip() if partner else None
+    refs = [o["Ответственный_Key"], *(r["Пользователь_Key"] for r in o["Соисполнители"])]
+    return {
+        "code": f"SRV-{number}",
+        "title": f"[{number}] {name if partner else 'без контрагента'}: {o['Тема'].rstrip()}".strip(),
+        "description": o["Содержание"].rstrip().strip(),
+        "category": "service",
+        "customer": name or (o["Партнер_Key"] if o["Партнер_Key"] != _EMPTY else None),
+        "project": None,
+        "people": _people(*refs),
+        "planned_minutes": _minutes(o["ТТ_СогласованныеТрудозатраты"]),
+    }
+
+
+def _project(o: dict[str, Any]) -> dict[str, Any] | None:
+    """``mappings/projects.yaml`` by hand; None for a stage that is closed or not planned yet."""
+    stage, owner = o["Стадия"].rstrip(), o.get("Owner")
+    if o["DeletionMark"] or o["Закрыта"] or stage in ("Выполнена", "Проверена", "НеЗапланирована"):
+        return None
+    name = owner["Description"].rstrip() if owner else None
+    return {
+        "code": f"PRJ-{owner['Code'].rstrip()}-{o['Code'].rstrip()}".strip(),
+        "title": f"{name if owner else 'без проекта'} / {o['Description'].rstrip()}".strip(),
+        "description": "",
+        "category": "project",
+        "customer": None,
+        "project": name if o["Owner_Key"] != _EMPTY else None,
+        "people": _people(o["Исполнитель_Key"], *(r["Пользователь_Key"] for r in o["Участники"])),
+        "planned_minutes": _minutes(o["ПлановыеТрудозатраты"]),
+    }
+
+
+_BARE_SHAPES = {"service": _service, "projects": _project}
+
+
+def _row(
+    mapping: str, spec: dict[str, Any], version: str | None, ref: str, directory: Any
+) -> tuple[Any, ...]:
+    people, unmapped = [], []
+    for r in spec.pop("people"):
+        user = directory.users.get(r)
+        if user is not None and user.email:
+            people.append((r, user.email, user.name))
+        elif user is not None:
+            unmapped.append({"ref": r, "name": user.name, "reason": "no_email"})
+        else:
+            unmapped.append({"ref": r, "name": "", "reason": directory.excluded.get(r, "unknown_user")})
+    if spec.pop("sorted", False):
+        people.sort()
+    spec.update(mapping=mapping, status="open", parent_code=None)
+    spec["assignees"] = sorted(set(people))
+    canonical = json.dumps(spec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    spec["assignees"] = [{"email": e, "name": n, "user_ref": u} for u, e, n in people]
+    spec["unmapped_assignees"] = unmapped
+    return (
+        mapping,
+        spec["onec_type"] or "",
+        ref,
+        version,
+        spec["code"],
+        digest,
+        spec["title"],
+        json.dumps(sorted({e for _, e, _ in people})),
+        spec["planned_minutes"],
+        json.dumps(spec),
+        spec["category"],
+    )
+
+
+def _static_rows(m: Any, directory: Any) -> list[tuple[Any, ...]]:
+    """The sales category tasks: every user of the department (by name), people sorted."""
+    rows = []
+    for st in m.static_tasks:
+        users = directory.in_department(ref=st.department.ref, name=st.department.description)
+        spec = {
+            "code": st.code,
+            "title": st.title,
+            "description": "",
+            "category": m.category,
+            "customer": None,
+            "project": None,
+            "people": [u.ref for u in users],
+            "sorted": True,
+            "planned_minutes": None,
+            "onec_type": None,
+            "onec_ref": None,
+            "onec_url": None,
+        }
+        rows.append(_row(m.name, spec, None, static_ref(m.name, st.code), directory))
+    return rows
+
+
+def _write_page(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """One page: a block of feed numbers from the counter, one executemany, one commit."""
+    if not rows:
+        return
+    (last,) = con.execute(
+        "update counters set value = value + ? where name = 'links.feed_seq' returning value", (len(rows),)
+    ).fetchone()
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    con.executemany(
+        "insert into links (mapping, onec_type, onec_ref, data_version, task_code, content_hash, title,"
+        " assignees, planned_minutes, payload, category, status, actual_minutes, feed_seq, updated_at)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?)",
+        [(*r, last - len(rows) + 1 + i, now) for i, r in enumerate(rows)],
+    )
+    con.commit()
+
+
+def bare_rows(url: str) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """Link rows for comparing the two stores (feed numbers and times differ by design)."""
+    con = sqlite3.connect(url.removeprefix("sqlite:///"))
+    rows = con.execute(
+        "select mapping, onec_ref, onec_type, data_version, task_code, content_hash, status, category,"
+        " title, assignees, planned_minutes, payload from links"
+    ).fetchall()
+    con.close()
+    return {(r[0], r[1]): (*r[2:9], json.loads(r[9]), r[10], json.loads(r[11])) for r in rows}
 
 
 def main() -> None:
@@ -134,6 +310,16 @@ def main() -> None:
         requests_full = int(onec.stats()["total"])
         objects = sum(full.counters.get(k, 0) for k in ("created", "unchanged", "skipped"))
         bare_wall, bare_requests = bare_sync(onec, tmp / "bare.db", runtime.mappings)
+        ours_rows, base_rows = (
+            bare_rows(f"sqlite:///{tmp / 'store.db'}"),
+            bare_rows(f"sqlite:///{tmp / 'bare.db'}"),
+        )
+        differ = sorted(
+            k for k in ours_rows.keys() | base_rows.keys() if ours_rows.get(k) != base_rows.get(k)
+        )
+        print(
+            f"link rows: connector {len(ours_rows)}, bare {len(base_rows)}, {len(differ)} differ {differ[:3]}"
+        )
         print(f"full sync: {wall:.2f} s, {requests_full} requests to 1C, {objects} objects, {full.counters}")
         print(f"bare script: {bare_wall:.2f} s, {bare_requests} requests")
         onec.reset_stats()
@@ -195,6 +381,8 @@ def main() -> None:
                 "bare_s": round(bare_wall, 2),
                 "bare_requests": bare_requests,
                 "ratio": round(wall / bare_wall, 2),
+                "links": len(ours_rows),
+                "links_differing_from_bare": len(differ),
                 "exchange_plan_idle_requests": ep_requests,
                 "scan_idle_requests": {k: v[0] for k, v in scans.items()},
                 "webhook_median_ms": round(median * 1000, 1),
