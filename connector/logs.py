@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from connector.onec.redaction import redact_text
+from connector.http.redaction import RedactingFilter, redact_text
 
 _run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("onec_bridge_run_id", default=None)
 _secrets: list[str] = []
@@ -52,21 +52,14 @@ def redact(text: str) -> str:
     return redact_text(text, _secrets)
 
 
-class RedactionFilter(logging.Filter):
-    """Masks secrets in a record's message and exception text; adds ``run_id``."""
+class RedactionFilter(RedactingFilter):
+    """Masks registered secrets in a record's message and exception text; adds ``run_id``."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda: _secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: keep the raw template, still redacted
-            message = str(record.msg)
-        record.msg, record.args = redact(message), ()
-        if record.exc_info:
-            formatter = logging.Formatter()
-            record.exc_text = redact(formatter.formatException(record.exc_info))
-            record.exc_info = None
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+        super().filter(record)
         if not hasattr(record, "run_id"):
             record.run_id = _run_id.get()
         return True

@@ -24,7 +24,8 @@ from typing import Any
 
 import requests
 
-from connector.onec.redaction import redact_text, redact_url
+from connector.http.redaction import redact_text, redact_url
+from connector.http.retry import FATAL, Verdict
 
 LOCK_MARKERS = (
     "блокиров",
@@ -96,6 +97,16 @@ class Fatal(OneCError):
 
 class AmbiguousMatch(Fatal):
     """A find-by-key matched more than one object."""
+
+
+def retry_verdict(exc: BaseException) -> Verdict:
+    """Whether another attempt may help: ``Retriable`` errors yes, an ``OutcomeUnknown`` write never
+    (read before writing again); a ``StaleSession`` at once, since the cookie is already dropped."""
+    if not isinstance(exc, Retriable) or isinstance(exc, OutcomeUnknown):
+        return FATAL
+    if isinstance(exc, StaleSession):
+        return Verdict(True, retry_after=0.0)
+    return Verdict(True, retry_after=exc.retry_after)
 
 
 def odata_error(body: Any) -> tuple[str | None, str | None]:

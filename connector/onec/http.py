@@ -15,9 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.auth import HTTPBasicAuth
 
+from connector.http.redaction import redact_text, redact_url
+from connector.http.throttle import Throttle
 from connector.onec.errors import Fatal, OneCError, StaleSession, classify_exception, classify_response
-from connector.onec.redaction import redact_text, redact_url
-from connector.onec.retry import RetryPolicy, Throttle
+from connector.onec.retry import RetryPolicy
 
 log = logging.getLogger("connector.onec")
 SESSION_COOKIE = "ibsession"
@@ -88,10 +89,10 @@ class OneCHttp:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send with retries; return a 2xx response or raise a ``OneCError``."""
-        start = time.monotonic()
+        start = self.policy.clock()
         for attempt in self.policy.retrying():
             with attempt:
-                remaining = self.policy.deadline - (time.monotonic() - start)
+                remaining = self.policy.remaining(start)
                 return self._once(method, url, entity_set, write, body, headers, max(1.0, remaining))
         raise AssertionError("unreachable")  # pragma: no cover
 

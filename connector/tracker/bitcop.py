@@ -35,6 +35,8 @@ from urllib.parse import urljoin
 import requests
 from pydantic import SecretStr
 
+from connector.http.redaction import redact_url
+from connector.http.throttle import Throttle
 from connector.tracker.base import (
     Capabilities,
     DayTime,
@@ -44,10 +46,8 @@ from connector.tracker.base import (
     TrackerTask,
     task_code_from_name,
 )
-from connector.tracker.client import JsonEnvelopeClient
+from connector.tracker.client import JsonEnvelopeClient, tracker_retry_policy
 from connector.tracker.errors import NotSupported, TrackerProtocolError
-from connector.tracker.redaction import redact_url
-from connector.tracker.retry import RetryPolicy, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,7 @@ class BitcopTracker:
             session=session,
             timeout=timeout,
             throttle=Throttle(rate_limit, sleep=sleep),
-            policy=RetryPolicy(max_attempts=max_attempts, deadline=deadline),
-            sleep=sleep,
+            policy=tracker_retry_policy(max_attempts=max_attempts, deadline=deadline, sleep=sleep),
         )
 
     def __repr__(self) -> str:

@@ -18,19 +18,36 @@ from urllib.parse import urlencode
 import requests
 from pydantic import SecretStr
 
+from connector.http.redaction import install_log_redaction, redact_text, redact_url
+from connector.http.retry import RetryPolicy
+from connector.http.throttle import Throttle
 from connector.tracker.errors import (
     TrackerApiError,
     TrackerAuthError,
     TrackerProtocolError,
     TrackerTransientError,
     TrackerUnavailable,
+    retry_verdict,
 )
-from connector.tracker.redaction import install_log_redaction, redact_text, redact_url
-from connector.tracker.retry import RetryPolicy, Throttle
 
 log = logging.getLogger(__name__)
 
 RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 504})
+
+
+def tracker_retry_policy(
+    *, max_attempts: int = 5, deadline: float = 120.0, sleep: Callable[[float], None] = time.sleep
+) -> RetryPolicy:
+    """The shared retry policy judged by the tracker's taxonomy: 429, 5xx, timeouts and connection
+    errors retried with backoff up to 30 s, ``Retry-After`` honoured up to 60 s (pitfall 9)."""
+    return RetryPolicy(
+        classify=retry_verdict,
+        max_attempts=max_attempts,
+        deadline=deadline,
+        cap=30.0,
+        retry_after_cap=60.0,
+        sleep=sleep,
+    )
 
 
 class JsonEnvelopeClient:
@@ -45,7 +62,6 @@ class JsonEnvelopeClient:
         timeout: float = 30.0,
         throttle: Throttle | None = None,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(
@@ -61,20 +77,21 @@ class JsonEnvelopeClient:
         self._session = session or requests.Session()
         self._timeout = timeout
         self._throttle = throttle or Throttle(5.0)
-        self._policy = policy or RetryPolicy()
-        self._sleep = sleep
+        self._policy = policy or tracker_retry_policy()
         install_log_redaction()
 
     def get_items(self, path: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """The ``items`` of one GET, retried per the policy; raises a ``TrackerError`` otherwise."""
-        return self._policy.call(lambda: self._get_once(path, dict(params or {})), sleep=self._sleep)
+        return self._policy.call(lambda: self._get_once(path, dict(params or {})))
 
     def _get_once(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
         url = f"{self.base_url}/{path.lstrip('/')}"
         shown = redact_url(f"{url}?{urlencode({**params, 'apikey': self._key})}")
-        self._throttle.wait()
         try:
-            response = self._session.get(url, params={**params, "apikey": self._key}, timeout=self._timeout)
+            with self._throttle.slot():
+                response = self._session.get(
+                    url, params={**params, "apikey": self._key}, timeout=self._timeout
+                )
         except requests.Timeout:
             raise TrackerTransientError(f"GET {shown} timed out after {self._timeout}s") from None
         except requests.RequestException as exc:

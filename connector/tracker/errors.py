@@ -7,6 +7,8 @@ carry credentials: adapters build them from redacted URLs only.
 
 from __future__ import annotations
 
+from connector.http.retry import FATAL, Verdict
+
 
 class TrackerError(Exception):
     """Anything that went wrong talking to a tracker."""
@@ -44,3 +46,11 @@ class TrackerUnavailable(TrackerTransientError):
 
 class NotSupported(TrackerError):
     """The tracker lacks the capability that was asked for (see ``Capabilities``)."""
+
+
+def retry_verdict(exc: BaseException) -> Verdict:
+    """The shared retry policy's view of a tracker failure: retry what ``retriable`` says,
+    waiting what the tracker's ``Retry-After`` asked for."""
+    if isinstance(exc, TrackerError) and exc.retriable:
+        return Verdict(True, retry_after=exc.retry_after)
+    return FATAL

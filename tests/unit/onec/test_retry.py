@@ -1,26 +1,12 @@
-"""Backoff decisions: capped exponential with jitter, Retry-After honoured with a cap, deadline."""
+"""1C's retry decisions on top of the shared policy: which errors are retried and how soon."""
 
 from __future__ import annotations
 
 import pytest
 
-from connector.onec.errors import Conflict, Fatal, OutcomeUnknown, Retriable, StaleSession
+from connector.http.retry import RetryPolicy as SharedRetryPolicy
+from connector.onec.errors import Conflict, Fatal, OutcomeUnknown, Retriable, StaleSession, retry_verdict
 from connector.onec.retry import RetryPolicy
-
-
-def test_backoff_grows_exponentially_and_is_capped() -> None:
-    policy = RetryPolicy(base=1.0, cap=8.0)
-    low = [policy.wait_for(n, Retriable("x"), rand=lambda: 0.0) for n in range(1, 7)]
-    high = [policy.wait_for(n, Retriable("x"), rand=lambda: 1.0) for n in range(1, 7)]
-    assert low == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    assert high == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
-
-
-def test_retry_after_wins_and_is_capped() -> None:
-    policy = RetryPolicy(base=1.0, cap=8.0, retry_after_cap=30.0)
-    assert policy.wait_for(1, Retriable("busy", retry_after=7.0)) == 7.0
-    assert policy.wait_for(5, Retriable("busy", retry_after=3600.0)) == 30.0
-    assert policy.wait_for(3, StaleSession("expired")) == 0.0
 
 
 def test_only_retriable_errors_are_retried_and_never_unknown_outcomes() -> None:
@@ -33,27 +19,22 @@ def test_only_retriable_errors_are_retried_and_never_unknown_outcomes() -> None:
     assert not policy.should_retry(KeyError("x"))
 
 
-def test_deadline_and_attempt_cap_stop_retrying() -> None:
-    policy = RetryPolicy(deadline=10.0, max_attempts=5)
-    assert not policy.gives_up(attempt=1, elapsed=2.0, next_wait=1.0)
-    assert policy.gives_up(attempt=2, elapsed=9.5, next_wait=1.0)
-    assert policy.gives_up(attempt=5, elapsed=0.0, next_wait=0.0)
+def test_retry_after_from_1c_wins_and_a_stale_session_is_retried_at_once() -> None:
+    policy = RetryPolicy(base=1.0, cap=8.0, retry_after_cap=30.0)
+    assert policy.wait_for(1, Retriable("busy", retry_after=7.0)) == 7.0
+    assert policy.wait_for(5, Retriable("busy", retry_after=3600.0)) == 30.0
+    assert policy.wait_for(3, StaleSession("expired")) == 0.0
+    assert policy.wait_for(2, Retriable("busy"), rand=lambda: 0.0) == 1.0
 
 
-def test_retrying_sleeps_the_decided_waits_then_reraises() -> None:
-    sleeps: list[float] = []
-    policy = RetryPolicy(base=1.0, cap=2.0, deadline=1000.0, max_attempts=3)
-    calls = 0
-    with pytest.raises(Retriable, match="busy"):
-        for attempt in policy.retrying(sleep=sleeps.append):
-            with attempt:
-                calls += 1
-                raise Retriable("busy", retry_after=0.25)
-    assert calls == 3
-    assert sleeps == [0.25, 0.25]
+def test_the_1c_policy_is_the_shared_one_with_1cs_verdict() -> None:
+    policy = RetryPolicy(deadline=5.0)
+    assert isinstance(policy, SharedRetryPolicy)
+    assert policy.classify is retry_verdict
+    assert (policy.cap, policy.max_attempts, policy.deadline) == (15.0, 12, 5.0)
 
 
-def test_fatal_is_raised_at_once() -> None:
+def test_a_fatal_1c_error_is_raised_at_once_and_a_busy_one_until_attempts_run_out() -> None:
     calls = 0
     with pytest.raises(Fatal):
         for attempt in RetryPolicy().retrying(sleep=lambda s: None):
@@ -61,3 +42,9 @@ def test_fatal_is_raised_at_once() -> None:
                 calls += 1
                 raise Fatal("no")
     assert calls == 1
+    sleeps: list[float] = []
+    with pytest.raises(Retriable, match="busy"):
+        for attempt in RetryPolicy(max_attempts=3).retrying(sleep=sleeps.append):
+            with attempt:
+                raise Retriable("busy", retry_after=0.25)
+    assert sleeps == [0.25, 0.25]

@@ -7,7 +7,8 @@ import logging
 import pytest
 import requests
 
-from connector.tracker.client import JsonEnvelopeClient
+from connector.http.throttle import Throttle
+from connector.tracker.client import JsonEnvelopeClient, tracker_retry_policy
 from connector.tracker.errors import (
     TrackerApiError,
     TrackerAuthError,
@@ -15,7 +16,6 @@ from connector.tracker.errors import (
     TrackerTransientError,
     TrackerUnavailable,
 )
-from connector.tracker.retry import RetryPolicy, Throttle
 from tests.unit.tracker.fakes import BASE, KEY, Call, Reply, ok, session_with
 
 
@@ -27,8 +27,7 @@ def client_for(handler, *, attempts: int = 3) -> tuple[JsonEnvelopeClient, list[
         KEY,
         session=session,
         throttle=Throttle(1000.0, sleep=lambda s: None),
-        policy=RetryPolicy(max_attempts=attempts),
-        sleep=slept.append,
+        policy=tracker_retry_policy(max_attempts=attempts, sleep=slept.append),
     )
     return client, adapter.calls, slept
 
