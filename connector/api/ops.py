@@ -104,17 +104,26 @@ def _queue_failures(session: Session) -> list[dict[str, Any]]:
         source = "outbox" if isinstance(row, OutboxIntent) else "inbox"
         key = row.target_key if isinstance(row, OutboxIntent) else f"{row.type}/{row.ref}"
         out.append(
-            {
-                "id": f"{source}-{row.id}",
-                "kind": source,
-                "key": key,
-                "reason": row.last_error,
-                "attempts": row.attempts,
-                "parked": True,
-                "updated_at": _iso(row.next_attempt_at),
-            }
+            _failure_json(
+                f"{source}-{row.id}", source, key, row.last_error, row.attempts, True, row.next_attempt_at
+            )
         )
     return out
+
+
+def _failure_json(
+    failure_id: str, kind: str, key: str, reason: str | None, attempts: int, parked: bool, updated_at: Any
+) -> dict[str, Any]:
+    """One row of ``/api/failures``: failed items and parked queue rows share this shape."""
+    return {
+        "id": failure_id,
+        "kind": kind,
+        "key": key,
+        "reason": reason,
+        "attempts": attempts,
+        "parked": parked,
+        "updated_at": _iso(updated_at),
+    }
 
 
 @router.get("/api/failures")
@@ -123,15 +132,7 @@ def failures(
 ) -> dict[str, Any]:
     """Failed items (retrying or parked) and parked queue rows, each with its reason and an id to retry."""
     items: list[dict[str, Any]] = [
-        {
-            "id": str(f.id),
-            "kind": f.kind,
-            "key": f.key,
-            "reason": f.reason,
-            "attempts": f.attempts,
-            "parked": f.parked,
-            "updated_at": _iso(f.updated_at),
-        }
+        _failure_json(str(f.id), f.kind, f.key, f.reason, f.attempts, f.parked, f.updated_at)
         for f in list_failures(session, parked=parked, limit=limit)
     ]
     if parked is not False:
@@ -250,37 +251,35 @@ def probe_store(runtime: Runtime) -> str | None:
     return None
 
 
+def _probe(what: str, url: str, **options: Any) -> str | None:
+    """``None`` when ``GET url`` answers below 400, else one line naming ``what`` failed and how
+    (the exception's type only: its text may quote a URL with a key)."""
+    try:
+        resp = requests.get(url, timeout=PROBE_TIMEOUT, **options)
+    except requests.RequestException as exc:
+        return f"{what} unreachable: {type(exc).__name__}"
+    if resp.status_code >= 400:
+        return f"{what} answered HTTP {resp.status_code}"
+    return None
+
+
 def probe_onec(runtime: Runtime) -> str | None:
     s = runtime.settings
-    try:
-        resp = requests.get(
-            f"{s.onec_url}/odata/standard.odata/",
-            auth=HTTPBasicAuth(
-                s.onec_user.encode("utf-8"), s.onec_password.get_secret_value().encode("utf-8")
-            ),
-            headers={"Accept": "application/json"},
-            timeout=PROBE_TIMEOUT,
-        )
-    except requests.RequestException as exc:
-        return f"1C unreachable: {type(exc).__name__}"
-    if resp.status_code >= 400:
-        return f"1C answered HTTP {resp.status_code}"
-    return None
+    return _probe(
+        "1C",
+        f"{s.onec_url}/odata/standard.odata/",
+        auth=HTTPBasicAuth(s.onec_user.encode("utf-8"), s.onec_password.get_secret_value().encode("utf-8")),
+        headers={"Accept": "application/json"},
+    )
 
 
 def probe_tracker(runtime: Runtime) -> str | None:
     s = runtime.settings
-    try:
-        resp = requests.get(
-            f"{s.tracker_url}/employees",
-            params={"apikey": s.tracker_api_key.get_secret_value(), "active": "true"},
-            timeout=PROBE_TIMEOUT,
-        )
-    except requests.RequestException as exc:
-        return f"tracker unreachable: {type(exc).__name__}"
-    if resp.status_code >= 400:
-        return f"tracker answered HTTP {resp.status_code}"
-    return None
+    return _probe(
+        "tracker",
+        f"{s.tracker_url}/employees",
+        params={"apikey": s.tracker_api_key.get_secret_value(), "active": "true"},
+    )
 
 
 @router.get("/readyz")

@@ -18,14 +18,12 @@ Messages name the entity set and field when known and pass through ``redaction``
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
 from connector.http.redaction import redact_text, redact_url
-from connector.http.retry import FATAL, Verdict
+from connector.http.retry import FATAL, Verdict, parse_retry_after
 
 LOCK_MARKERS = (
     "блокиров",
@@ -121,24 +119,6 @@ def odata_error(body: Any) -> tuple[str | None, str | None]:
     if isinstance(msg, dict):
         msg = msg.get("value")
     return (str(code) if code is not None else None), (str(msg) if msg is not None else None)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None when absent/invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _looks_html(response: requests.Response) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -92,22 +93,16 @@ class OneCHttp:
         start = self.policy.clock()
         for attempt in self.policy.retrying():
             with attempt:
-                remaining = self.policy.remaining(start)
-                return self._once(method, url, entity_set, write, body, headers, max(1.0, remaining))
+                remaining = max(1.0, self.policy.remaining(start))
+                return self._once(
+                    partial(self._send, method, url, entity_set, write, body, headers, remaining)
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(
-        self,
-        method: str,
-        url: str,
-        entity_set: str | None,
-        write: bool,
-        body: bytes | None,
-        headers: Mapping[str, str] | None,
-        remaining: float,
-    ) -> requests.Response:
-        """One attempt. While no session is open, concurrent callers queue behind the one
-        request that opens it, so parallel threads never open (and leak) several sessions."""
+    def _once(self, send: Callable[[bool], requests.Response]) -> requests.Response:
+        """One attempt; ``send(starting)`` opens the 1C session when ``starting``. While no session
+        is open, concurrent callers queue behind the one request that opens it, so parallel
+        threads never open (and leak) several sessions."""
         starting = False
         if self._session_state == "new":
             self._start_lock.acquire()
@@ -115,7 +110,7 @@ class OneCHttp:
             if not starting:
                 self._start_lock.release()
         try:
-            return self._send(method, url, entity_set, write, body, headers, remaining, starting)
+            return send(starting)
         finally:
             if starting:
                 self._start_lock.release()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ import requests
 from pydantic import SecretStr
 
 from connector.http.redaction import install_log_redaction, redact_text, redact_url
-from connector.http.retry import RetryPolicy
+from connector.http.retry import RetryPolicy, parse_retry_after
 from connector.http.throttle import Throttle
 from connector.tracker.errors import (
     TrackerApiError,
@@ -104,6 +103,7 @@ class JsonEnvelopeClient:
         status = response.status_code
         body = _json_or_none(response)
         message = self._message(body) or response.reason or "no message"
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status in (401, 403):
             raise TrackerAuthError(
                 f"GET {shown}: the tracker refused the API key (HTTP {status})", status=status
@@ -112,11 +112,13 @@ class JsonEnvelopeClient:
             raise TrackerUnavailable(
                 f"GET {shown}: the tracker's Web API is unavailable (HTTP 503: {message})",
                 status=status,
-                retry_after=_retry_after(response),
+                retry_after=retry_after,
             )
         if status in RETRIABLE_STATUSES or status >= 500:
             raise TrackerTransientError(
-                f"GET {shown}: HTTP {status}: {message}", status=status, retry_after=_retry_after(response)
+                f"GET {shown}: HTTP {status}: {message}",
+                status=status,
+                retry_after=retry_after,
             )
         if status >= 300:
             raise TrackerApiError(f"GET {shown}: HTTP {status}: {message}", status=status)
@@ -142,21 +144,3 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent or bad."""
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())

@@ -4,10 +4,11 @@ an overall deadline and an attempt cap; the classifier alone decides what is ret
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
-from connector.http.retry import FATAL, RetryPolicy, Verdict
+from connector.http.retry import FATAL, RetryPolicy, Verdict, parse_retry_after
 
 
 class Busy(Exception):
@@ -170,3 +171,18 @@ def test_policy_rejects_nonsense_limits() -> None:
         policy(deadline=0)
     with pytest.raises(ValueError, match="negative"):
         policy(cap=-1)
+
+
+def test_retry_after_header_as_seconds_or_http_date() -> None:
+    now = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(" 2.5 ") == 2.5
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("Sat, 01 Mar 2025 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("Sat, 01 Mar 2025 12:01:00 -0000", now=now) == 60.0
+
+
+def test_an_absent_or_unreadable_retry_after_leaves_the_wait_to_the_backoff() -> None:
+    for value in (None, "", "soon", "Sat, 99 Foo"):
+        assert parse_retry_after(value) is None
