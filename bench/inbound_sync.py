@@ -181,10 +181,12 @@ def _project(o: dict[str, Any]) -> dict[str, Any] | None:
     stage, owner = o["Стадия"].rstrip(), o.get("Owner")
     if o["DeletionMark"] or o["Закрыта"] or stage in ("Выполнена", "Проверена", "НеЗапланирована"):
         return None
-    name = owner["Description"].rstrip() if owner else None
+    if not owner:  # the code template needs the project: a template error, no task
+        return None
+    name = owner["Description"].rstrip()
     return {
         "code": f"PRJ-{owner['Code'].rstrip()}-{o['Code'].rstrip()}".strip(),
-        "title": f"{name if owner else 'без проекта'} / {o['Description'].rstrip()}".strip(),
+        "title": f"{name} / {o['Description'].rstrip()}".strip(),
         "description": "",
         "category": "project",
         "customer": None,

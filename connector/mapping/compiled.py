@@ -7,7 +7,7 @@ from collections.abc import Mapping as AnyMapping
 from typing import Any, Literal
 
 from connector.mapping.schema import Mapping
-from connector.mapping.templates import TemplateProblem, evaluate, render
+from connector.mapping.templates import TemplateProblem, evaluate, referenced_fields, render
 
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
 TaskState = Literal["open", "closed", "ignored"]
@@ -96,3 +96,37 @@ def parent_ref(mapping: Mapping, obj: AnyMapping[str, Any]) -> str | None:
         return None
     value = obj.get(parent.field)
     return value if isinstance(value, str) and value and value != EMPTY_REF else None
+
+
+def _nav_name(field: str) -> str:
+    return field[:-4] if field.endswith("_Key") else field
+
+
+def fields_read(mapping: Mapping) -> frozenset[str]:
+    """Every top-level field of a 1C object that the task of ``mapping`` depends on.
+
+    The templates' and conditions' free names, the planned-time field or expression, the heads
+    of the assignee paths, the parent and customer fields with their expanded navigation
+    properties, ``Партнер``/``Партнер_Key`` (the default customer), ``DeletionMark`` and
+    ``Ref_Key``. What transform reads is exactly this set, so it may unpad just these fields.
+    """
+    task = _task(mapping)
+    names: set[str] = {"Ref_Key", "DeletionMark", "Партнер", "Партнер_Key"}
+    for source in (task.code, task.title, task.description):
+        if source:
+            names.update(path[0] for path in referenced_fields(source))
+    plan = task.planned_minutes
+    expressions = [task.closed_when, task.open_when, plan.expression if plan is not None else None]
+    for source in expressions:
+        if source:
+            names.update(path[0] for path in referenced_fields(source, expression=True))
+    if plan is not None and plan.field:
+        names.add(plan.field)
+    names.update(path.split("[].", 1)[0] for path in task.assignees)
+    if task.parent is not None:
+        names.update((task.parent.field, _nav_name(task.parent.field)))
+    customer = mapping.labour.customer_field if mapping.labour is not None else None
+    if customer:
+        head = customer.split("/", 1)[0]
+        names.update((head, _nav_name(head)))
+    return frozenset(names)

@@ -6,11 +6,13 @@ its links together with the cursor they cover (architecture.md §4 rule 2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -95,66 +97,126 @@ def links_by_ref(session: Session, mapping: str, refs: Iterable[str]) -> dict[st
     return found
 
 
-def upsert_links_bulk(session: Session, items: Sequence[LinkData]) -> list[bool]:
+def upsert_links_bulk(
+    session: Session,
+    items: Sequence[LinkData],
+    known: Mapping[tuple[str, str], Link | None] | None = None,
+) -> list[bool]:
     """``upsert_link`` for many objects at once: what a page of a sync writes.
 
-    Existing links are read with one query per mapping and 500 refs, new links are inserted
-    with one multi-row INSERT, and the feed sequence numbers of all real changes come from one
-    ``reserve_seq`` block (in ``items`` order). As with ``upsert_link`` only real changes get a
-    fresh ``feed_seq``; a DataVersion-only change is stored without touching the feed.
-    Returns ``changed`` per item. ``(mapping, onec_ref)`` must be unique within ``items``.
+    ``known`` holds links the caller read earlier in this transaction (None: known absent);
+    the others are read with one query per mapping and 500 refs. New links go to the driver as
+    one ``executemany`` with their JSON encoded once (no ORM objects, no per-row type
+    processing); changed links are updated through the ORM. The feed sequence numbers of all
+    real changes come from one ``reserve_seq`` block (in ``items`` order). As with
+    ``upsert_link`` only real changes get a fresh ``feed_seq``; a DataVersion-only change is
+    stored without touching the feed. Returns ``changed`` per item. ``(mapping, onec_ref)``
+    must be unique within ``items``.
     """
     keys = [(d.mapping, d.onec_ref) for d in items]
     if len(set(keys)) != len(keys):
         raise ValueError("upsert_links_bulk: an object appears twice in one batch")
-    existing: dict[tuple[str, str], Link] = {}
+    existing: dict[tuple[str, str], Link | None] = {}
     by_mapping: dict[str, list[str]] = {}
-    for mapping, ref in keys:
-        by_mapping.setdefault(mapping, []).append(ref)
+    for key in keys:
+        if known is not None and key in known:
+            existing[key] = known[key]
+        else:
+            by_mapping.setdefault(key[0], []).append(key[1])
     for mapping, refs in by_mapping.items():
-        for ref, found in links_by_ref(session, mapping, refs).items():
-            existing[(mapping, ref)] = found
+        found = links_by_ref(session, mapping, refs)
+        for ref in refs:
+            existing[(mapping, ref)] = found.get(ref)
     changed: list[bool] = []
-    for data in items:
-        old = existing.get((data.mapping, data.onec_ref))
+    for data, key in zip(items, keys, strict=True):
+        old = existing[key]
         changed.append(
             old is None or any(getattr(old, name) != getattr(data, name) for name in _LINK_DATA_FEED_FIELDS)
         )
     n = sum(changed)
     seq = reserve_seq(session, FEED_COUNTER, n) if n else 0
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for data, is_changed in zip(items, changed, strict=True):
-        link = existing.get((data.mapping, data.onec_ref))
+    rows: list[tuple[Any, ...]] = []
+    dumps = _JSON.encode
+    for data, key, is_changed in zip(items, keys, changed, strict=True):
+        link = existing[key]
         if link is not None:
             link.data_version = data.data_version
         if not is_changed:
             continue
-        values = {name: getattr(data, name) for name in _LINK_DATA_FEED_FIELDS}
         if link is None:
             rows.append(
-                {
-                    "mapping": data.mapping,
-                    "onec_ref": data.onec_ref,
-                    "data_version": data.data_version,
-                    "actual_minutes": 0,
-                    "tracker_task_id": None,
-                    "overrun": None,
-                    "feed_seq": seq,
-                    "updated_at": now,
-                    **values,
-                }
+                (
+                    data.mapping,
+                    data.onec_type,
+                    data.onec_ref,
+                    data.data_version,
+                    data.task_code,
+                    data.content_hash,
+                    data.status,
+                    data.category,
+                    data.title,
+                    dumps(data.assignees),
+                    data.planned_minutes,
+                    dumps(data.payload),
+                    seq,
+                )
             )
         else:
-            for name, value in values.items():
-                setattr(link, name, value)
+            for name in _LINK_DATA_FEED_FIELDS:
+                setattr(link, name, getattr(data, name))
             link.feed_seq = seq
             link.updated_at = now
         seq += 1
     if rows:
-        session.execute(insert(Link), rows)
+        _insert_new_links(session, rows, now)
     session.flush()
     return changed
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_NEW_LINK_COLUMNS = (
+    "mapping",
+    "onec_type",
+    "onec_ref",
+    "data_version",
+    "task_code",
+    "content_hash",
+    "status",
+    "category",
+    "title",
+    "assignees",
+    "planned_minutes",
+    "payload",
+    "feed_seq",
+)
+_JSON_COLUMNS = frozenset({"assignees", "payload"})
+
+
+def _insert_new_links(session: Session, rows: list[tuple[Any, ...]], now: datetime) -> None:
+    """One driver-level ``executemany`` of new link rows (JSON already encoded).
+
+    Why not ``insert(Link)``: per-row parameter processing by SQLAlchemy cost as much as the
+    database's own work on a full sync. ``updated_at`` is converted once by the column's type
+    (UTC, naive on SQLite) and ``actual_minutes`` is 0 as for ``upsert_link``.
+    """
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.paramstyle == "qmark":
+        marks = ["?" for _ in _NEW_LINK_COLUMNS]
+        mark = "?"
+    elif dialect.paramstyle in ("format", "pyformat"):
+        marks = ["%s::json" if c in _JSON_COLUMNS else "%s" for c in _NEW_LINK_COLUMNS]
+        mark = "%s"
+    else:  # pragma: no cover - the store supports SQLite and psycopg only
+        raise RuntimeError(f"unsupported DB-API paramstyle {dialect.paramstyle!r}")
+    process = Link.__table__.c.updated_at.type.bind_processor(dialect)
+    stamp = process(now) if process is not None else now
+    sql = (
+        f"INSERT INTO {Link.__tablename__} ({', '.join(_NEW_LINK_COLUMNS)}, actual_minutes, updated_at) "
+        f"VALUES ({', '.join(marks)}, 0, {mark})"
+    )
+    conn.exec_driver_sql(sql, [(*row, stamp) for row in rows])
 
 
 def get_link(session: Session, mapping: str, onec_ref: str) -> Link | None:

@@ -31,10 +31,13 @@ def static_ref(mapping: str, code: str) -> str:
 
 def spec_payload(spec: TaskSpec, unmapped: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """What the task feed serves for a link (the spec as plain JSON, plus unmapped assignees)."""
-    data = {f.name: getattr(spec, f.name) for f in fields(spec)}  # flat values: no deep copy needed
+    data = {name: getattr(spec, name) for name in _SPEC_FIELDS}  # flat values: no deep copy needed
     data["assignees"] = [{"email": a.email, "name": a.name, "user_ref": a.user_ref} for a in spec.assignees]
     data["unmapped_assignees"] = list(unmapped)
     return data
+
+
+_SPEC_FIELDS = tuple(f.name for f in fields(TaskSpec))
 
 
 def link_state(link: Link) -> LinkState:
@@ -72,11 +75,13 @@ class LinkWriter:
             self._links[ref] = found.get(ref)
 
     def flush(self) -> int:
-        """Write the buffered links (bulk); returns how many were written."""
+        """Write the buffered links (bulk; the links read in this transaction are not read again);
+        returns how many were written."""
         if not self._pending:
             return 0
         items = list(self._pending.values())
-        upsert_links_bulk(self.session, items)
+        known = {(self.mapping, ref): self._links[ref] for ref in self._pending if ref in self._links}
+        upsert_links_bulk(self.session, items, known)
         for ref in self._pending:
             self._links.pop(ref, None)
         self._pending.clear()

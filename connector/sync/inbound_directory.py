@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.onec.client import ODataClient
-from connector.store.links import upsert_employee
+from connector.store.links import upsert_employees
 from connector.store.models import Employee
 from connector.sync.directory import (
     DEPARTMENTS,
@@ -32,26 +32,18 @@ def load_directory(client: ODataClient) -> UserDirectory:
 def persist_directory(session: Session, directory: UserDirectory) -> int:
     """Store every directory user in the employees table (matched by e-mail when 1C has one).
 
-    The tracker side fills ``tracker_employee_id`` later; existing matches are kept."""
-    existing = {e.onec_user_ref: e for e in session.execute(select(Employee)).scalars()}
-    written = 0
-    for user in directory.users.values():
-        old = existing.get(user.ref)
-        if (
-            old is not None
-            and old.email == user.email
-            and old.name == user.name
-            and old.onec_employee_ref == user.employee_ref
-        ):
-            continue
-        upsert_employee(
-            session,
-            onec_user_ref=user.ref,
-            email=user.email,
-            name=user.name,
-            how_matched=old.how_matched if old is not None else None,
-            tracker_employee_id=old.tracker_employee_id if old is not None else None,
-            onec_employee_ref=user.employee_ref,
+    Only new or changed users are written, all in one ``upsert_employees`` call, and only the
+    columns 1C owns (``DIRECTORY_COLUMNS``): ``tracker_employee_id``/``how_matched`` are filled
+    by the tracker side later and existing matches are kept. Returns how many rows were written."""
+    existing = {
+        ref: (email, name, employee)
+        for ref, email, name, employee in session.execute(
+            select(Employee.onec_user_ref, Employee.email, Employee.name, Employee.onec_employee_ref)
         )
-        written += 1
-    return written
+    }
+    rows = [
+        {"onec_user_ref": u.ref, "email": u.email, "name": u.name, "onec_employee_ref": u.employee_ref}
+        for u in directory.users.values()
+        if existing.get(u.ref) != (u.email, u.name, u.employee_ref)
+    ]
+    return upsert_employees(session, rows) if rows else 0

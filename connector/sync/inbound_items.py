@@ -244,6 +244,8 @@ class ItemApplier:
         if self.before_commit is not None:
             self.before_commit()
         run.session.commit()
+        for writer in run.writers:  # what was read in a finished transaction is not trusted again
+            writer.forget()
 
 
 def _unmapped(ref: str, directory: UserDirectory) -> dict[str, Any]:

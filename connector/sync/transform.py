@@ -24,9 +24,9 @@ from typing import Any
 from jinja2 import Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
-from connector.mapping.compiled import assignee_refs, parent_ref, planned_minutes
+from connector.mapping.compiled import assignee_refs, fields_read, parent_ref, planned_minutes
 from connector.mapping.schema import Mapping
-from connector.mapping.templates import ENV, TemplateProblem
+from connector.mapping.templates import ENV, TemplateProblem, render_reusing_context
 from connector.sync.directory import UserDirectory
 from connector.sync.model import Assignee, StaticCategory, TaskSpec
 from connector.sync.task_diff import static_task_specs
@@ -62,12 +62,23 @@ def onec_url(entity_set: str, ref: str) -> str | None:
     """A 1C navigation link for the object, e.g. ``e1cib/data/Документ.CRM_Интерес?ref=<32 hex>``."""
     for prefix, cls in _CLASS_NAMES.items():
         if entity_set.startswith(prefix):
-            try:
-                hex_ref = uuid.UUID(ref).hex
-            except ValueError:
-                return None
-            return f"e1cib/data/{cls}.{entity_set[len(prefix) :]}?ref={hex_ref}"
+            hex_ref = _ref_hex(ref)
+            return f"e1cib/data/{cls}.{entity_set[len(prefix) :]}?ref={hex_ref}" if hex_ref else None
     return None
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _ref_hex(ref: str) -> str | None:
+    """``uuid.UUID(ref).hex``, with 1C's canonical 8-4-4-4-12 form checked without building a UUID."""
+    if len(ref) == 36 and ref[8] == ref[13] == ref[18] == ref[23] == "-":
+        digits = ref.replace("-", "")
+        return digits.lower() if len(digits) == 32 and _HEX.issuperset(digits) else None
+    try:
+        return uuid.UUID(ref).hex
+    except ValueError:
+        return None
 
 
 def unpadded(value: Any) -> Any:
@@ -145,12 +156,12 @@ def _combined(code: str, title: str, description: str, closed_when: str, open_wh
     return ENV.from_string(_SEP.join(parts))
 
 
-def _fast_parts(task: Any, data: AnyMapping[str, Any]) -> tuple[str, str, str, bool, bool] | None:
+def _fast_parts(task: Any, data: dict[str, Any]) -> tuple[str, str, str, bool, bool] | None:
     try:
         template = _combined(
             task.code, task.title, task.description, task.closed_when or "", task.open_when or ""
         )
-        out = template.render(data).split(_SEP)
+        out = render_reusing_context(template, data).split(_SEP)
     except Exception:  # the exact per-part path reports the problem
         return None
     if len(out) != 5:
@@ -219,12 +230,44 @@ def _slow_parts(task: Any, data: AnyMapping[str, Any]) -> tuple[str, bool, str, 
     return status, ignored, code, title, description
 
 
+_Plan = tuple[Mapping, frozenset[str], tuple[tuple[str, Any], ...]]
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(mapping: Mapping) -> _Plan:
+    """The mapping's ``fields_read`` and Jinja's globals (``range``…), cached per mapping."""
+    plan = _PLANS.get(id(mapping))
+    if plan is None or plan[0] is not mapping:
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        names = fields_read(mapping)
+        used = tuple(ENV.globals.items())  # template-level names a field of the object may shadow
+        plan = _PLANS[id(mapping)] = (mapping, names, used)
+    return plan
+
+
+def _read_fields(mapping: Mapping, obj: AnyMapping[str, Any]) -> dict[str, Any]:
+    """The fields the mapping reads (``fields_read``), right-stripped, plus Jinja's globals (as
+    ``Template.render`` gives them, fields first). Only these fields are unpadded; templates and
+    conditions cannot name any other, so the result is the same as unpadding the whole object."""
+    _, names, used = _plan(mapping)
+    data: dict[str, Any] = {}
+    for name in names:
+        if name in obj:
+            v = obj[name]
+            t = type(v)
+            data[name] = v.rstrip() if t is str else v if t in _FLAT else unpadded(v)
+    for name, value in used:
+        data.setdefault(name, value)
+    return data
+
+
 def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirectory) -> Transformed:
     """The task an object should be; never raises for bad data (a skip says why instead)."""
     if mapping.source is None or mapping.task is None:
         raise ValueError(f"mapping {mapping.name!r} has no source/task (static tasks only)")
     ref = str(obj.get("Ref_Key") or "")
-    data = unpadded(obj if type(obj) is dict else dict(obj))
+    data = _read_fields(mapping, obj)
     task = mapping.task
     fast = _fast_parts(task, data) if data.get("DeletionMark") is not True else None
     try:

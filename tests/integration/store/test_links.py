@@ -154,3 +154,42 @@ def test_bulk_upsert_refuses_one_object_twice_and_unique_codes_still_hold(
     with sessions() as s:
         assert s.query(Link).count() == 0
         assert upsert_links_bulk(s, []) == []
+
+
+def test_bulk_insert_round_trips_every_column_as_upsert_link_stores_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    payload = {"title": 'Заявка «срочно» \\ "кавычки"', "assignees": [{"email": "a@x.ru"}], "n": None}
+    with sessions.begin() as s:
+        upsert_link(s, _data(REF_A, "SRV-1", payload=payload, planned_minutes=90))
+        upsert_links_bulk(s, [_data(REF_B, "SRV-2", payload=payload, planned_minutes=90)])
+    with sessions() as s:
+        one, bulk = get_link(s, "service", REF_A), get_link(s, "service", REF_B)
+        assert one is not None and bulk is not None
+        columns = ("onec_type", "content_hash", "status", "category", "title", "assignees", "planned_minutes")
+        assert [getattr(bulk, c) for c in columns] == [getattr(one, c) for c in columns]
+        assert bulk.payload == payload == one.payload
+        assert (bulk.actual_minutes, bulk.overrun, bulk.tracker_task_id) == (0, None, None)
+        assert (
+            bulk.updated_at.tzinfo is not None
+            and abs(bulk.updated_at - one.updated_at).total_seconds() < 3600
+        )
+        assert [x.onec_ref for x in links_changed_since(s, 0)] == [REF_A, REF_B]
+
+
+def test_bulk_upsert_trusts_known_links_and_reads_the_rest(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        upsert_link(s, _data(REF_A, "SRV-1", data_version="v1"))
+    with sessions.begin() as s:
+        stored = get_link(s, "service", REF_A)
+        changed = upsert_links_bulk(
+            s,
+            [_data(REF_A, "SRV-1", data_version="v2"), _data(REF_B, "SRV-2")],
+            known={("service", REF_A): stored},
+        )
+        assert changed == [False, True]
+    with pytest.raises(IntegrityError), sessions.begin() as s:
+        upsert_links_bulk(s, [_data(REF_A, "SRV-1")], known={("service", REF_A): None})
+    with sessions() as s:
+        a = get_link(s, "service", REF_A)
+        assert a is not None and a.data_version == "v2" and s.query(Link).count() == 2

@@ -223,3 +223,39 @@ def test_fast_path_matches_for_project_stages(stage: str, monkeypatch: pytest.Mo
     fast = transform(MAPPINGS["projects"], obj, DIRECTORY)
     monkeypatch.setattr("connector.sync.transform._fast_parts", lambda task, data: None)
     assert transform(MAPPINGS["projects"], obj, DIRECTORY) == fast
+
+
+def test_padding_of_fields_the_mapping_does_not_read_changes_nothing() -> None:
+    plain = transform(MAPPINGS["service"], interest(), DIRECTORY)
+    padded = transform(MAPPINGS["service"], interest(Date="2024-01-01T00:00:00", Лишнее="x   "), DIRECTORY)
+    assert plain == padded and plain.spec is not None and plain.spec.title.endswith("документ")
+    spaced = transform(MAPPINGS["service"], interest(Number="CRM-000512   ", Тема="Тема   "), DIRECTORY)
+    assert spaced.spec is not None and spaced.spec.code == "SRV-CRM-000512"
+    assert spaced.spec.title.endswith(": Тема")
+
+
+def test_templates_using_jinja_globals_and_filters_take_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    base = MAPPINGS["service"]
+    assert base.task is not None
+    task = base.task.model_copy(
+        update={
+            "title": "{% for i in range(2) %}{{ Тема | upper }}{% endfor %}",
+            "description": "{{ Number }}",
+        }
+    )
+    mapping = base.model_copy(update={"task": task})
+    calls: list[int] = []
+    monkeypatch.setattr("connector.sync.transform._slow_parts", lambda *a: calls.append(1))
+    result = transform(mapping, interest(Тема="ab "), DIRECTORY)
+    assert result.spec is not None and result.spec.title == "ABAB" and calls == []
+
+
+def test_onec_url_accepts_what_uuid_accepts() -> None:
+    ref = "BF7B539B-0F9A-4A4B-8ACD-4E10BC594585"
+    expected = "e1cib/data/Документ.CRM_Интерес?ref=bf7b539b0f9a4a4b8acd4e10bc594585"
+    assert onec_url("Document_CRM_Интерес", ref) == expected
+    assert onec_url("Document_CRM_Интерес", "{" + ref + "}") == expected
+    assert onec_url("Document_CRM_Интерес", "bf7b539b-0f9a-4a4b-8acd-4e10bc59458g") is None
+    assert onec_url("Document_CRM_Интерес", "bf7b539b-0f9a-4a4b-8acd-4e10bc5945_5") is None
