@@ -17,8 +17,8 @@ from connector.onec.changes import DataVersionScan, DateCursorFeed, ExchangePlan
 from connector.onec.query import F
 from connector.runtime import Runtime
 from connector.store.links import get_cursor, set_cursor
-from connector.sync.inbound_items import InboundError, ItemApplier, RunState, mapping_select, pages
-from connector.sync.inbound_read import MappingFilter
+from connector.sync.inbound_items import InboundError, ItemApplier, RunState, mapping_select
+from connector.sync.inbound_read import MappingFilter, read_ahead
 
 
 class ChangeDetector(ItemApplier):
@@ -37,7 +37,7 @@ class ChangeDetector(ItemApplier):
         writer = self._writer(run, m)
         seen: set[str] = set()
         skipped = self._skipped_versions(run.session, m)
-        for page in pages(self._read_all(m), self.client.page_size):
+        for page in read_ahead(self._read_all(m), self.client.page_size):
             self._apply_objects(run, m, writer, page, skipped)
             seen.update(str(o["Ref_Key"]) for o in page)
             run.rec.flush(run.session)
@@ -148,7 +148,7 @@ class ChangeDetector(ItemApplier):
         rows = self.client.iter_entities(
             m.source.entity_set, filter=flt, select=mapping_select(m), expand=m.source.expand
         )
-        for page in pages(rows, self.client.page_size):
+        for page in read_ahead(rows, self.client.page_size):
             self._apply_objects(run, m, writer, page, skipped)
             self._save_skipped(run, m, skipped)
             run.rec.flush(run.session)

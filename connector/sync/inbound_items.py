@@ -10,7 +10,7 @@ from re-reading objects that are known to give no task.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -253,17 +253,6 @@ def _unmapped(ref: str, directory: UserDirectory) -> dict[str, Any]:
     if user is not None:
         return {"ref": ref, "name": user.name, "reason": "no_email"}
     return {"ref": ref, "name": "", "reason": directory.excluded.get(ref, "unknown_user")}
-
-
-def pages(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    page: list[dict[str, Any]] = []
-    for row in rows:
-        page.append(row)
-        if len(page) >= size:
-            yield page
-            page = []
-    if page:
-        yield page
 
 
 def mapping_select(m: Mapping) -> list[str]:
