@@ -111,5 +111,6 @@ def test_whole_loop_survives_faults_and_kills(loop: ChaosLoop) -> None:
 
 
 @pytest.mark.chaos_long
+@pytest.mark.timeout(1200)
 def test_whole_loop_survives_faults_and_kills_long(loop: ChaosLoop) -> None:
     run_chaos(loop, kills=10, days=10, seed=6)

@@ -133,8 +133,8 @@ def onec_writes(loop: ChaosLoop) -> Counter[str]:
 
 
 def run_replicas(loop: ChaosLoop, *, rounds: int, seed: int) -> None:
-    first = date.today() - timedelta(days=rounds + 2)
-    days = rounds + 1
+    days = min(rounds + 1, 10)  # inside the connector's default 14-day labour lookback
+    first = date.today() - timedelta(days=days + 1)
     span = (first, first + timedelta(days=days))
     poll(lambda: bool(loop.feed_codes()), 120, what="first inbound run of a replica")
     poll(loop.tracker_sync_feed, 60, what="first feed import")
