@@ -7,7 +7,7 @@ data beyond which dependency is unreachable.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import requests
 from fastapi import APIRouter, Path, Query, Request
@@ -220,12 +220,15 @@ def link_json(link: Link) -> dict[str, Any]:
 
 
 @router.get("/api/overruns")
-def overruns(_: AdminAuth, session: SessionDep, level: str | None = None) -> dict[str, Any]:
-    """Tasks whose actual time reached the warn or alert share of the plan (worst first)."""
-    levels = [level] if level else ["alert", "warn"]
-    rows = session.execute(select(Link).where(Link.overrun.in_(levels))).scalars().all()
-    rows = sorted(rows, key=lambda r: (r.overrun != "alert", -(r.actual_minutes / (r.planned_minutes or 1))))
-    return {"items": [link_json(r) for r in rows]}
+def overruns(
+    _: AdminAuth, runtime: RuntimeDep, session: SessionDep, level: Literal["warn", "alert"] | None = None
+) -> dict[str, Any]:
+    """Tasks whose actual time reached the warn or alert share of the plan, and participants of
+    project tasks over their own share (``level: participant``), worst first."""
+    from connector.sync.labour_planfact import overruns as find_overruns
+
+    states = (level,) if level else ("warn", "alert")
+    return {"items": find_overruns(session, runtime.mappings, states)}
 
 
 @router.get("/api/unmatched-employees")
