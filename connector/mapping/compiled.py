@@ -7,7 +7,7 @@ from collections.abc import Mapping as AnyMapping
 from typing import Any, Literal
 
 from connector.mapping.schema import Mapping
-from connector.mapping.templates import TemplateProblem, evaluate, referenced_fields, render
+from connector.mapping.templates import FULL, TemplateProblem, Uses, evaluate, field_uses, merge_uses, render
 
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
 TaskState = Literal["open", "closed", "ignored"]
@@ -102,31 +102,55 @@ def _nav_name(field: str) -> str:
     return field[:-4] if field.endswith("_Key") else field
 
 
-def fields_read(mapping: Mapping) -> frozenset[str]:
-    """Every top-level field of a 1C object that the task of ``mapping`` depends on.
+def read_plan(mapping: Mapping) -> Uses:
+    """Every part of a 1C object that the task of ``mapping`` depends on (``field_uses`` form).
 
-    The templates' and conditions' free names, the planned-time field or expression, the heads
-    of the assignee paths, the parent and customer fields with their expanded navigation
-    properties, ``Партнер``/``Партнер_Key`` (the default customer), ``DeletionMark`` and
-    ``Ref_Key``. What transform reads is exactly this set, so it may unpad just these fields.
+    The templates' and conditions' uses, the planned-time field or expression, the assignee
+    paths (``T[].col`` is column ``col`` of every row of ``T``), the parent and customer fields
+    with the ``Description`` of their expanded navigation properties, ``Партнер``/``Партнер_Key``
+    (the default customer), ``DeletionMark`` and ``Ref_Key``. Transform reads exactly these, so
+    it may right-strip just these parts and get what stripping the whole object would give.
     """
     task = _task(mapping)
-    names: set[str] = {"Ref_Key", "DeletionMark", "Партнер", "Партнер_Key"}
+    uses: Uses = {}
+
+    def add(name: str, use: Any) -> None:
+        uses[name] = merge_uses(uses.get(name, {}), use)
+
+    for name in ("Ref_Key", "DeletionMark", "Партнер_Key", "Партнер"):
+        add(name, {"Description": FULL} if name == "Партнер" else FULL)
     for source in (task.code, task.title, task.description):
         if source:
-            names.update(path[0] for path in referenced_fields(source))
+            for name, use in field_uses(source).items():
+                add(name, use)
     plan = task.planned_minutes
-    expressions = [task.closed_when, task.open_when, plan.expression if plan is not None else None]
-    for source in expressions:
+    for source, condition in (
+        (task.closed_when, True),
+        (task.open_when, True),
+        (plan and plan.expression, False),
+    ):
         if source:
-            names.update(path[0] for path in referenced_fields(source, expression=True))
+            for name, use in field_uses(source, expression=True, condition=condition).items():
+                add(name, use)
     if plan is not None and plan.field:
-        names.add(plan.field)
-    names.update(path.split("[].", 1)[0] for path in task.assignees)
+        add(plan.field, FULL)
+    for path in task.assignees:
+        table, sep, column = path.partition("[].")
+        add(table, {"[]": {column: FULL}} if sep else FULL)
     if task.parent is not None:
-        names.update((task.parent.field, _nav_name(task.parent.field)))
+        add(task.parent.field, FULL)
+        add(_nav_name(task.parent.field), {"Description": FULL})
     customer = mapping.labour.customer_field if mapping.labour is not None else None
     if customer:
-        head = customer.split("/", 1)[0]
-        names.update((head, _nav_name(head)))
-    return frozenset(names)
+        head, _, inner = customer.partition("/")
+        if inner:
+            add(head, {inner: FULL, _nav_name(inner): {"Description": FULL}})
+        else:
+            add(head, FULL)
+            add(_nav_name(head), {"Description": FULL})
+    return uses
+
+
+def fields_read(mapping: Mapping) -> frozenset[str]:
+    """The top-level fields ``read_plan`` names."""
+    return frozenset(read_plan(mapping))

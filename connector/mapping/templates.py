@@ -111,3 +111,80 @@ def render_reusing_context(template: Template, data: dict[str, Any]) -> str:
     ctx.eval_ctx.autoescape = False
     ctx.eval_ctx.volatile = False
     return ENV.concat(template.root_render_func(ctx))
+
+
+FULL: Any = "*"
+"""A field used whole (printed, looped over, passed to a filter): every string in it matters."""
+Uses = dict[str, Any]
+"""What parts of each field a template reads: ``FULL``, or ``{attribute: Uses-or-FULL}`` along
+attribute chains, ``{"[]": …}`` for every row of a list; ``{}`` when only its truth is tested."""
+
+
+def merge_uses(a: Any, b: Any) -> Any:
+    """The union of two uses (``FULL`` absorbs everything)."""
+    if a is FULL or b is FULL:
+        return FULL
+    out = dict(a)
+    for key, sub in b.items():
+        out[key] = merge_uses(out[key], sub) if key in out else sub
+    return out
+
+
+def field_uses(source: str, expression: bool = False, condition: bool = False) -> Uses:
+    """The parts of the object's fields a template (or expression) can read, conservatively.
+
+    ``Партнер.Description if Партнер else '-'`` gives ``{"Партнер": {"Description": FULL}}``:
+    the partner is only tested for truth (a dict's truth does not depend on its strings) and
+    read through one attribute. Anything less obvious (``Партнер['x']``, a loop, a filter, an
+    attribute a dict or list has as a method) counts as a use of the whole field. A
+    ``condition`` is an expression whose value is only tested for truth.
+    """
+    if condition:
+        source = "{% if " + source + " %}{% endif %}"
+    ast = _parse("{{ " + source + " }}" if expression and not condition else source)
+    free = meta.find_undeclared_variables(ast)
+    uses: Uses = {}
+    _walk(ast, free, uses, test=False)
+    return uses
+
+
+_METHODS = frozenset(dir(dict)) | frozenset(dir(list)) | frozenset(dir(str))
+
+
+def _walk(node: nodes.Node, free: set[str], uses: Uses, test: bool) -> None:
+    if isinstance(node, nodes.Name):
+        if node.ctx == "load" and node.name in free:
+            uses[node.name] = merge_uses(uses.get(node.name, {}), {} if test else FULL)
+        return
+    if isinstance(node, nodes.Getattr):
+        chain: list[str] = []
+        inner: nodes.Node = node
+        while isinstance(inner, nodes.Getattr):
+            chain.append(inner.attr)
+            inner = inner.node
+        if isinstance(inner, nodes.Name) and inner.ctx == "load" and inner.name in free:
+            use: Any = FULL
+            for attr in chain:  # innermost attribute last in ``chain``
+                use = FULL if attr in _METHODS or attr.startswith("_") else {attr: use}
+            uses[inner.name] = merge_uses(uses.get(inner.name, {}), use)
+            return
+    if isinstance(node, nodes.CondExpr):
+        _walk(node.test, free, uses, test=True)
+        for branch in (node.expr1, node.expr2):
+            if branch is not None:
+                _walk(branch, free, uses, test=test)
+        return
+    if isinstance(node, nodes.If):
+        _walk(node.test, free, uses, test=True)
+        for child in (*node.body, *node.elif_, *node.else_):
+            _walk(child, free, uses, test=False)
+        return
+    if isinstance(node, nodes.Not):
+        _walk(node.node, free, uses, test=True)
+        return
+    if isinstance(node, nodes.And | nodes.Or):
+        _walk(node.left, free, uses, test=test)
+        _walk(node.right, free, uses, test=test)
+        return
+    for child in node.iter_child_nodes():
+        _walk(child, free, uses, test=False)

@@ -24,9 +24,9 @@ from typing import Any
 from jinja2 import Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
-from connector.mapping.compiled import assignee_refs, fields_read, parent_ref, planned_minutes
+from connector.mapping.compiled import assignee_refs, parent_ref, planned_minutes, read_plan
 from connector.mapping.schema import Mapping
-from connector.mapping.templates import ENV, TemplateProblem, render_reusing_context
+from connector.mapping.templates import ENV, FULL, TemplateProblem, render_reusing_context
 from connector.sync.directory import UserDirectory
 from connector.sync.model import Assignee, StaticCategory, TaskSpec
 from connector.sync.task_diff import static_task_specs
@@ -230,34 +230,56 @@ def _slow_parts(task: Any, data: AnyMapping[str, Any]) -> tuple[str, bool, str, 
     return status, ignored, code, title, description
 
 
-_Plan = tuple[Mapping, frozenset[str], tuple[tuple[str, Any], ...]]
+_Plan = tuple[Mapping, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]
 _PLANS: dict[int, _Plan] = {}
 
 
 def _plan(mapping: Mapping) -> _Plan:
-    """The mapping's ``fields_read`` and Jinja's globals (``range``…), cached per mapping."""
+    """The mapping's ``read_plan`` and Jinja's globals (``range``…), cached per mapping."""
     plan = _PLANS.get(id(mapping))
     if plan is None or plan[0] is not mapping:
         if len(_PLANS) > 256:
             _PLANS.clear()
-        names = fields_read(mapping)
-        used = tuple(ENV.globals.items())  # template-level names a field of the object may shadow
-        plan = _PLANS[id(mapping)] = (mapping, names, used)
+        uses = tuple(read_plan(mapping).items())
+        plan = _PLANS[id(mapping)] = (mapping, uses, tuple(ENV.globals.items()))
     return plan
 
 
+def _stripped(value: Any, use: Any) -> Any:
+    """``unpadded(value)`` as far as ``use`` (a ``field_uses`` entry) can tell; other parts as is."""
+    kind = type(value)
+    if kind is str:
+        return value.rstrip()
+    if kind in _FLAT:
+        return value
+    if use is FULL:
+        return unpadded(value)
+    if not use:  # only tested for truth: a dict's or list's truth does not depend on its strings
+        return value
+    if kind is dict:
+        out = dict(value)
+        for key, sub in use.items():
+            if key in out:
+                out[key] = _stripped(out[key], sub)
+        return out
+    if kind is list and "[]" in use:
+        rows = use["[]"]
+        return [_stripped(row, rows) for row in value]
+    return unpadded(value)
+
+
 def _read_fields(mapping: Mapping, obj: AnyMapping[str, Any]) -> dict[str, Any]:
-    """The fields the mapping reads (``fields_read``), right-stripped, plus Jinja's globals (as
-    ``Template.render`` gives them, fields first). Only these fields are unpadded; templates and
-    conditions cannot name any other, so the result is the same as unpadding the whole object."""
-    _, names, used = _plan(mapping)
+    """The parts of the object the mapping reads (``read_plan``), right-stripped, plus Jinja's
+    globals (as ``Template.render`` gives them, fields first). Templates and conditions cannot
+    name any other field, so the result is the same as unpadding the whole object."""
+    _, uses, jinja_globals = _plan(mapping)
     data: dict[str, Any] = {}
-    for name in names:
+    for name, use in uses:
         if name in obj:
             v = obj[name]
             t = type(v)
-            data[name] = v.rstrip() if t is str else v if t in _FLAT else unpadded(v)
-    for name, value in used:
+            data[name] = v.rstrip() if t is str else v if t in _FLAT else _stripped(v, use)
+    for name, value in jinja_globals:
         data.setdefault(name, value)
     return data
 
