@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,13 +85,18 @@ def reserve_seq(session: Session, name: str, n: int) -> int:
     return last - n + 1
 
 
+_LINKS_BY_REF = select(Link).where(
+    Link.mapping == bindparam("mapping"), Link.onec_ref.in_(bindparam("refs", expanding=True))
+)
+
+
 def links_by_ref(session: Session, mapping: str, refs: Iterable[str]) -> dict[str, Link]:
     """The existing links of ``refs`` under ``mapping`` (one query per 500 refs)."""
     wanted = list(dict.fromkeys(refs))
     found: dict[str, Link] = {}
     for i in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[i : i + _IN_CHUNK]
-        rows = session.execute(select(Link).where(Link.mapping == mapping, Link.onec_ref.in_(chunk)))
+        rows = session.execute(_LINKS_BY_REF, {"mapping": mapping, "refs": chunk})
         for link in rows.scalars():
             found[link.onec_ref] = link
     return found

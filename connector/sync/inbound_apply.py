@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from connector.store.links import LinkData, links_by_ref, upsert_links_bulk
@@ -37,6 +37,9 @@ def spec_payload(spec: TaskSpec, unmapped: Sequence[dict[str, Any]] = ()) -> dic
     return data
 
 
+_CODE_OWNERS = select(Link.task_code, Link.mapping, Link.onec_ref).where(
+    Link.task_code.in_(bindparam("codes", expanding=True))
+)
 _SPEC_FIELDS = tuple(f.name for f in fields(TaskSpec))
 
 
@@ -98,9 +101,7 @@ class LinkWriter:
         wanted = [c for c in set(codes) if c not in self._codes]
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
-            rows = self.session.execute(
-                select(Link.task_code, Link.mapping, Link.onec_ref).where(Link.task_code.in_(chunk))
-            ).all()
+            rows = self.session.execute(_CODE_OWNERS, {"codes": chunk}).all()
             found = {code: (m, r) for code, m, r in rows}
             for code in chunk:
                 self._codes[code] = found.get(code)

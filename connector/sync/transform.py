@@ -256,12 +256,9 @@ def _stripped(value: Any, use: Any) -> Any:
         return unpadded(value)
     if not use:  # only tested for truth: a dict's or list's truth does not depend on its strings
         return value
-    if kind is dict:
-        out = dict(value)
-        for key, sub in use.items():
-            if key in out:
-                out[key] = _stripped(out[key], sub)
-        return out
+    if kind is dict:  # only the keys read: no template or condition can name another one
+        out = {key: _stripped(value[key], sub) for key, sub in use.items() if key in value}
+        return out or value  # none of them present: nothing to strip, and the truth is kept
     if kind is list and "[]" in use:
         rows = use["[]"]
         return [_stripped(row, rows) for row in value]
