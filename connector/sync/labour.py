@@ -54,6 +54,7 @@ CLOSING_DATE = "Constant_ТТ_ДатаЗапретаИзменения"
 NO_EMPLOYEE_RECORD = "no_1c_employee_record"
 CHANNELS: tuple[Channel, ...] = ("odata_timesheet", "soap")
 INPUT_FAILURE = "labour_input"
+CLOSED_FAILURE = "labour_closed_period"
 PARKED_REASONS = (OBJECT_DELETED, UNKNOWN_WORK_TYPE, NO_LABOUR_SECTION)
 
 
@@ -69,6 +70,25 @@ def park_input_problems(session: Session, problems: dict[str, str]) -> None:
         session.delete(f)
     for key, reason in sorted(problems.items()):
         park(session, INPUT_FAILURE, key[:400], reason)
+
+
+def closed_change_ref(change: ClosedPeriodChange) -> str:
+    """The failure key of a closed-period change: employee/object/original date."""
+    k = change.key
+    return f"{k.employee_ref}/{k.object_ref or '-'}/{k.work_date}"
+
+
+def forget_settled_closed_changes(
+    session: Session, current: list[ClosedPeriodChange], window: tuple[date, date]
+) -> None:
+    """Drop parked closed-period failures inside ``window`` that this run no longer finds: the
+    tracker went back to what 1C holds, or an adjustment settled it. Outside the window nothing
+    is known, so nothing is dropped there."""
+    still = {closed_change_ref(c) for c in current if not c.adjusted_on}
+    for f in session.execute(select(Failure).where(Failure.kind == CLOSED_FAILURE)).scalars():
+        day = f.key.rsplit("/", 1)[-1]
+        if f.key not in still and window[0].isoformat() <= day <= window[1].isoformat():
+            session.delete(f)
 
 
 @dataclass
@@ -188,6 +208,7 @@ class LabourEngine:
                 result.intents += intents
                 result.closed += closed
             park_input_problems(session, self._problems)
+            forget_settled_closed_changes(session, result.closed, (first, last))
             if dry_run:
                 session.rollback()
                 result.counters = rec.summary()
@@ -280,13 +301,13 @@ class LabourEngine:
             desired, written, channel=channel, closing_date=closing, policy=policy, window=window
         )
         for c in diff.closed:
-            ref = f"{c.key.employee_ref}/{c.key.object_ref or '-'}/{c.key.work_date}"
+            ref = closed_change_ref(c)
             detail = f"{c.written_minutes} → {c.desired_minutes} min"
             if c.policy == "adjust" and c.adjusted_on:
                 rec.note(ref, "adjusted", "closed_period", f"{detail}, written on {c.adjusted_on}")
             else:
                 rec.note(ref, "parked", "closed_period", detail)
-                park(session, "labour_closed_period", ref, c.reason, {"delta_minutes": c.delta_minutes})
+                park(session, CLOSED_FAILURE, ref, c.reason, {"delta_minutes": c.delta_minutes})
         return diff.intents, diff.closed
 
     @staticmethod

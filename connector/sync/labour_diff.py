@@ -61,6 +61,12 @@ def first_open_day(channel: Channel, closing_date: date) -> date:
     return closing_date + timedelta(days=1)
 
 
+NEGATIVE_SOAP_ADJUSTMENT = (
+    "the reduction cannot be written as an adjustment: the labour service takes no negative minutes; "
+    "correct the closed day in 1C or reopen the period"
+)
+
+
 def adjustment_comment(original: date, closing_date: date) -> str:
     """The 1C row comment of an adjustment: it names the corrected (closed) date."""
     return f"Корректировка за {original:%d.%m.%Y}: период закрыт по {closing_date:%d.%m.%Y}"
@@ -218,9 +224,23 @@ def diff_labour(
             if wanted == effective:
                 continue
             placed = first_open_day(channel, closing_date) if policy == "adjust" else None
-            if placed is not None:
-                adjusted[(key, placed)] = adjusted.get((key, placed), 0) + wanted - effective
-                meta[(key, placed)] = a or w or next(v for (o, _), v in adjustments.items() if o == key)
+            if placed is None:
+                changes.append(ClosedPeriodChange(key, effective, wanted, policy, closing_date))
+                continue
+            earlier = adjusted.get((key, placed), 0)
+            total = earlier + wanted - effective
+            meta[(key, placed)] = a or w or next(v for (o, _), v in adjustments.items() if o == key)
+            if total < 0 and channel == "soap":
+                # The labour service stores minutes per day, never negative: take back what earlier
+                # adjustments added and park the rest of the reduction instead of sending a row 1C refuses.
+                adjusted[(key, placed)] = 0
+                changes.append(
+                    ClosedPeriodChange(
+                        key, effective - earlier, wanted, policy, closing_date, None, NEGATIVE_SOAP_ADJUSTMENT
+                    )
+                )
+                continue
+            adjusted[(key, placed)] = total
             changes.append(ClosedPeriodChange(key, effective, wanted, policy, closing_date, placed))
         elif a is not None:
             entries.append(_entry_from(a, channel))

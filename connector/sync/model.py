@@ -271,6 +271,8 @@ class ClosedPeriodChange:
     policy: ClosedPeriodPolicy
     closing_date: date
     adjusted_on: date | None = None
+    # Why an ``adjust`` could not be written (the change is then parked like under ``park``).
+    not_adjustable: str | None = None
 
     @property
     def delta_minutes(self) -> int:
@@ -278,9 +280,10 @@ class ClosedPeriodChange:
 
     @property
     def reason(self) -> str:
-        return (
+        closed = (
             f"closed_period: {self.key.work_date.isoformat()} is on or before {self.closing_date.isoformat()}"
         )
+        return f"{closed}; {self.not_adjustable}" if self.not_adjustable else closed
 
 
 @dataclass(frozen=True)

@@ -158,24 +158,50 @@ def test_adjust_policy_writes_the_delta_in_the_first_open_week_naming_the_origin
 ) -> None:
     written = write([agg(MON, 60)], channel)
     closing = MON + timedelta(2)
-    d = diff_labour([agg(MON, 45)], written, channel=channel, closing_date=closing, policy="adjust")
+    d = diff_labour([agg(MON, 80)], written, channel=channel, closing_date=closing, policy="adjust")
     (change,) = d.closed
-    assert change.policy == "adjust" and change.delta_minutes == -15
+    assert change.policy == "adjust" and change.delta_minutes == 20
     assert change.adjusted_on == first_open_day(channel, closing)
     (intent,) = d.intents
     (entry,) = [e for e in intent.entries if e.adjusts]
-    assert (entry.minutes, entry.adjusts, entry.key.work_date) == (-15, MON, change.adjusted_on)
+    assert (entry.minutes, entry.adjusts, entry.key.work_date) == (20, MON, change.adjusted_on)
     assert entry.comment is not None and "04.03.2024" in entry.comment
     assert entry.row_key.endswith("|adj:2024-03-04")
 
     after = apply_intents(written, d.intents)
-    settled = diff_labour([agg(MON, 45)], after, channel=channel, closing_date=closing, policy="adjust")
+    settled = diff_labour([agg(MON, 80)], after, channel=channel, closing_date=closing, policy="adjust")
     assert settled.intents == [] and settled.closed == []
 
     # A later edit of the same closed day updates the same adjustment row instead of adding one.
-    edit = diff_labour([agg(MON, 50)], after, channel=channel, closing_date=closing, policy="adjust")
+    edit = diff_labour([agg(MON, 70)], after, channel=channel, closing_date=closing, policy="adjust")
     (intent,) = edit.intents
-    assert [e.minutes for e in intent.entries if e.adjusts] == [-10]
+    assert [e.minutes for e in intent.entries if e.adjusts] == [10]
+
+
+def test_a_reduction_in_a_closed_timesheet_week_is_a_negative_adjustment_row() -> None:
+    written = write([agg(MON, 60)], "odata_timesheet")
+    closing = MON + timedelta(2)
+    d = diff_labour([agg(MON, 45)], written, channel="odata_timesheet", closing_date=closing, policy="adjust")
+    (change,) = d.closed
+    assert change.adjusted_on == first_open_day("odata_timesheet", closing) and not change.not_adjustable
+    assert [e.minutes for i in d.intents for e in i.entries if e.adjusts] == [-15]
+
+
+def test_a_soap_reduction_takes_back_earlier_adjustments_and_parks_the_rest() -> None:
+    closing = MON + timedelta(2)
+    written = write([agg(MON, 60)], "soap")
+    grown = apply_intents(
+        written,
+        diff_labour([agg(MON, 80)], written, channel="soap", closing_date=closing, policy="adjust").intents,
+    )
+    d = diff_labour([agg(MON, 45)], grown, channel="soap", closing_date=closing, policy="adjust")
+    (change,) = d.closed
+    # the +20 adjustment is withdrawn (1C then holds 60); the remaining -15 cannot be sent as minutes
+    assert change.adjusted_on is None and change.delta_minutes == -15
+    assert change.not_adjustable and "negative minutes" in change.reason and MON.isoformat() in change.reason
+    state = apply_intents(grown, d.intents)
+    assert [(e.minutes, e.adjusts) for e in state] == [(60, None)]
+    assert all(e.minutes >= 0 for i in d.intents for e in i.entries)
 
 
 def test_adjustment_of_time_that_vanished_from_the_tracker_is_withdrawn() -> None:
@@ -239,8 +265,11 @@ def test_diff_then_apply_is_a_fixed_point(
     state = apply_intents(written, d.intents)
     again = diff_labour(after, state, channel=channel, closing_date=closing, policy=policy)  # type: ignore[arg-type]
     assert again.intents == []
+    # Parked changes are reported again on every run until resolved; adjusted ones are settled.
+    assert all(c.adjusted_on is None for c in again.closed)
+    unadjustable = {c.key for c in again.closed}
     if policy == "adjust":
-        assert again.closed == []
+        assert all(c.not_adjustable and c.delta_minutes < 0 and channel == "soap" for c in again.closed)
     want = {a.key: a.minutes for a in after if a.minutes}
     held: dict[LabourKey, int] = {}
     for e in state:
@@ -253,8 +282,13 @@ def test_diff_then_apply_is_a_fixed_point(
         )
         held[orig] = held.get(orig, 0) + e.minutes
     held = {k: m for k, m in held.items() if m}
-    if closing is None or policy == "adjust":
+    if closing is None or (policy == "adjust" and not unadjustable):
         assert held == want
+    elif policy == "adjust":
+        # SOAP reductions that cannot be adjusted keep 1C above the tracker by exactly what is parked.
+        parked = {c.key: c.delta_minutes for c in again.closed}
+        for k in set(want) | set(held):
+            assert held.get(k, 0) + parked.get(k, 0) == want.get(k, 0)
     else:
         open_keys = {k for k in set(want) | set(held) if not is_closed(k.work_date, channel, closing)}
         assert {k: held[k] for k in open_keys if k in held} == {k: want[k] for k in open_keys if k in want}
