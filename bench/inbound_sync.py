@@ -49,6 +49,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connector.api.app import create_app
+from connector.runtime import Runtime
 from connector.store.migrate import upgrade
 from connector.sync.directory import DEPARTMENTS, EMPLOYEES, USER_FIELDS, USERS, build_directory
 from connector.sync.inbound import InboundEngine
@@ -60,6 +61,7 @@ from tests.support.servers import ThreadedServer, free_port
 
 SCALE = sys.argv[1] if len(sys.argv) > 1 else "large"
 WEBHOOKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+REPS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 PAGE = 1000
 
 
@@ -294,36 +296,51 @@ def main() -> None:
         webhook_secret=WEBHOOK_SECRET,
         webhook_types="Document_CRM_Интерес",
     ) as onec:
-        runtime = make_runtime(
-            f"sqlite:///{tmp / 'store.db'}",
-            onec_url=onec.base_url,
-            onec_user=onec.user,
-            onec_password=onec.password,
-            onec_exchange_node="TT",
-            onec_page_size=PAGE,
-            onec_rate_limit=10_000.0,
-        )
-        engine = InboundEngine(runtime)
-        engine.run(None, trigger="exchange_plan")  # drain the seed's registrations (not measured)
-        onec.reset_stats()
-        t0 = time.perf_counter()
-        full = engine.run(None, trigger="full")
-        wall = time.perf_counter() - t0
-        requests_full = int(onec.stats()["total"])
-        objects = sum(full.counters.get(k, 0) for k in ("created", "unchanged", "skipped"))
-        bare_wall, bare_requests = bare_sync(onec, tmp / "bare.db", runtime.mappings)
-        ours_rows, base_rows = (
-            bare_rows(f"sqlite:///{tmp / 'store.db'}"),
-            bare_rows(f"sqlite:///{tmp / 'bare.db'}"),
-        )
-        differ = sorted(
-            k for k in ours_rows.keys() | base_rows.keys() if ours_rows.get(k) != base_rows.get(k)
-        )
+        walls: list[float] = []
+        bare_walls: list[float] = []
+        runtime: Runtime | None = None
+        for rep in range(REPS):  # fresh stores each time; the noisy box is judged on the best of each
+            store = tmp / f"store{rep}.db"
+            if runtime is not None:
+                runtime.close()
+            runtime = make_runtime(
+                f"sqlite:///{store}",
+                onec_url=onec.base_url,
+                onec_user=onec.user,
+                onec_password=onec.password,
+                onec_exchange_node="TT",
+                onec_page_size=PAGE,
+                onec_rate_limit=10_000.0,
+            )
+            engine = InboundEngine(runtime)
+            engine.run(None, trigger="exchange_plan")  # drain the seed's registrations (not measured)
+            onec.reset_stats()
+            t0 = time.perf_counter()
+            full = engine.run(None, trigger="full")
+            walls.append(time.perf_counter() - t0)
+            requests_full = int(onec.stats()["total"])
+            objects = sum(full.counters.get(k, 0) for k in ("created", "unchanged", "skipped"))
+            bare_wall, bare_requests = bare_sync(onec, tmp / f"bare{rep}.db", runtime.mappings)
+            bare_walls.append(bare_wall)
+            ours_rows, base_rows = (
+                bare_rows(f"sqlite:///{store}"),
+                bare_rows(f"sqlite:///{tmp / f'bare{rep}.db'}"),
+            )
+            differ = sorted(
+                k for k in ours_rows.keys() | base_rows.keys() if ours_rows.get(k) != base_rows.get(k)
+            )
+            print(
+                f"run {rep + 1}: full sync {walls[-1]:.2f} s, {requests_full} requests to 1C, "
+                f"{objects} objects, {full.counters.get('created', 0)} created; bare script "
+                f"{bare_wall:.2f} s, {bare_requests} requests; link rows: connector {len(ours_rows)}, "
+                f"bare {len(base_rows)}, {len(differ)} differ" + (f" {differ[:3]}" if differ else "")
+            )
+        assert runtime is not None, "REPS must be at least 1"
+        wall, bare_wall = min(walls), min(bare_walls)
         print(
-            f"link rows: connector {len(ours_rows)}, bare {len(base_rows)}, {len(differ)} differ {differ[:3]}"
+            f"best of {REPS}: full sync {wall:.2f} s, bare script {bare_wall:.2f} s, "
+            f"ratio {wall / bare_wall:.2f}"
         )
-        print(f"full sync: {wall:.2f} s, {requests_full} requests to 1C, {objects} objects, {full.counters}")
-        print(f"bare script: {bare_wall:.2f} s, {bare_requests} requests")
         onec.reset_stats()
         ep = engine.run(None, trigger="exchange_plan")
         ep_requests = int(onec.stats()["total"])
@@ -383,6 +400,9 @@ def main() -> None:
                 "bare_s": round(bare_wall, 2),
                 "bare_requests": bare_requests,
                 "ratio": round(wall / bare_wall, 2),
+                "runs": REPS,
+                "full_sync_runs_s": [round(w, 2) for w in walls],
+                "bare_runs_s": [round(w, 2) for w in bare_walls],
                 "links": len(ours_rows),
                 "links_differing_from_bare": len(differ),
                 "exchange_plan_idle_requests": ep_requests,
