@@ -233,16 +233,24 @@ def overruns(
 
 @router.get("/api/unmatched-employees")
 def unmatched_employees(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
-    """Tracker employees and 1C users that could not be matched (never guessed)."""
-    from connector.sync.employee_match import unmatched_employees as find_unmatched
+    """People the connector could not match, never guessed: 1C users named as assignees who have
+    no usable e-mail (``side: onec``) and tracker employees without a 1C user (``side: tracker``).
+    The 1C half needs no tracker; when the tracker cannot be asked, ``tracker_error`` says why."""
+    from connector.sync.employee_match import unmatched_employees as tracker_unmatched
+    from connector.sync.inbound_apply import unmatched_employees as onec_unmapped
     from connector.tracker.errors import TrackerError
 
+    tracker_error: str | None = None
+    people = None
     try:
         people = runtime.tracker.employees()
     except (TrackerError, ValueError) as exc:  # ValueError: the tracker is not configured
-        raise ApiError(503, f"the tracker's employee list is unavailable: {redact(str(exc))}") from exc
+        tracker_error = f"the tracker's employee list is unavailable: {redact(str(exc))}"
     with runtime.sessions() as session:
-        return {"items": find_unmatched(session, people)}
+        items = [{"side": "onec", **e} for e in onec_unmapped(session)]
+        if people is not None:
+            items += [{"side": "tracker", **e} for e in tracker_unmatched(session, people)]
+    return {"items": items, "tracker_error": tracker_error}
 
 
 def probe_store(runtime: Runtime) -> str | None:
