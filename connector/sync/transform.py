@@ -60,10 +60,18 @@ class Transformed:
 
 def onec_url(entity_set: str, ref: str) -> str | None:
     """A 1C navigation link for the object, e.g. ``e1cib/data/Документ.CRM_Интерес?ref=<32 hex>``."""
+    head = _url_head(entity_set)
+    if head is None:
+        return None
+    hex_ref = _ref_hex(ref)
+    return head + hex_ref if hex_ref else None
+
+
+@functools.lru_cache(maxsize=256)
+def _url_head(entity_set: str) -> str | None:
     for prefix, cls in _CLASS_NAMES.items():
         if entity_set.startswith(prefix):
-            hex_ref = _ref_hex(ref)
-            return f"e1cib/data/{cls}.{entity_set[len(prefix) :]}?ref={hex_ref}" if hex_ref else None
+            return f"e1cib/data/{cls}.{entity_set[len(prefix) :]}?ref="
     return None
 
 
@@ -205,8 +213,9 @@ def map_assignees(refs: list[str], directory: UserDirectory) -> tuple[tuple[Assi
     """1C user refs → (assignees with an e-mail, refs that could not be mapped)."""
     mapped: list[Assignee] = []
     unmapped: list[str] = []
+    users = directory.users
     for ref in refs:
-        user = directory.get(ref)
+        user = users.get(ref)
         if user is None or not user.email:
             unmapped.append(ref)
         else:
