@@ -85,6 +85,7 @@ class Runtime:
                     s.onec_user,
                     s.onec_password.get_secret_value(),
                     http=http,
+                    batch_size=s.soap_batch_size,
                     timeout=s.onec_timeout,
                     deadline=s.onec_deadline,
                 )

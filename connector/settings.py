@@ -62,14 +62,19 @@ class Settings(BaseSettings):
     default_hourly_rate: float | None = Field(default=None, ge=0)
     hourly_rates: dict[str, float] = Field(default_factory=dict, description="work type ref -> rate")
 
+    # Employees working in another zone than the company's: e-mail or 1C employee GUID -> zone.
+    employee_timezones: dict[str, str] = Field(default_factory=dict)
+    soap_batch_size: int = Field(default=200, ge=1, le=10_000, description="rows per PutLabour call")
+
     @field_validator("onec_timezone", "timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Moscow") from exc
-        return value
+        return _zone_name(value)
+
+    @field_validator("employee_timezones")
+    @classmethod
+    def _known_zones(cls, value: dict[str, str]) -> dict[str, str]:
+        return {who.strip().lower(): _zone_name(zone) for who, zone in value.items()}
 
     @field_validator("reconcile_cron")
     @classmethod
@@ -96,6 +101,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL; example: http://127.0.0.1:8801/crm")
         return value.rstrip("/")
+
+
+def _zone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Moscow") from exc
+    return value
 
 
 class UnsafeSettings(ValueError):

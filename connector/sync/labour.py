@@ -72,6 +72,17 @@ def park_input_problems(session: Session, problems: dict[str, str]) -> None:
         park(session, INPUT_FAILURE, key[:400], reason)
 
 
+def employee_zones(configured: dict[str, str], employees: dict[str, str | None]) -> dict[str, str]:
+    """``ONEC_BRIDGE_EMPLOYEE_TIMEZONES`` keyed by 1C employee: entries name an employee by e-mail
+    (matched through the employees table) or by the GUID of their Сотрудники record."""
+    out: dict[str, str] = {}
+    for who, zone_name in configured.items():
+        ref = employees.get(f"{EMAIL_KEY}{who}") if "@" in who else who
+        if ref:
+            out[ref] = zone_name
+    return out
+
+
 def closed_change_ref(change: ClosedPeriodChange) -> str:
     """The failure key of a closed-period change: employee/object/original date."""
     k = change.key
@@ -285,6 +296,7 @@ class LabourEngine:
             resolve=target,
             match_employee=lambda k: employees.get(k),
             tz=self.runtime.settings.timezone,
+            per_employee_tz=employee_zones(self.runtime.settings.employee_timezones, employees),
             rounding_for=resolver.rounding_for,
         )
         self._note_skips(agg, rec)
