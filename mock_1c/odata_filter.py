@@ -15,6 +15,10 @@ Semantics, chosen to match 1C's query language rather than generic OData:
 * Int64 values arrive as JSON strings (``"LineNumber": "1"``) and compare numerically with numbers.
 * A plain string literal compared with a reference field (``…_Key``) is refused with code 14;
   reference fields take ``guid'…'`` literals.
+* With ``property_type`` (the EDM type of a top-level property), a comparison of that property with
+  a literal of another type is refused with code 14, as 1C refuses it: ``datetime'…'`` only for
+  ``Edm.DateTime``, ``true``/``false`` only for ``Edm.Boolean``, numbers only for numeric types,
+  ``'strings'`` only for ``Edm.String``, ``guid'…'`` only for ``Edm.Guid``; ``null`` fits every type.
 * ``Поле eq cast(guid'…','Document_Y')`` on a composite field also checks ``Поле_Type``; on a
   reference (``_Key``) field only the GUID is compared.
 * Arithmetic or functions on values of the wrong type give null (a comparison then is false);
@@ -35,6 +39,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 from mock_1c import odata_filter_functions as fx
+from mock_1c.odata_filter_types import literal_mismatch
 
 __all__ = ["FilterError", "compile_filter"]
 
@@ -100,6 +105,7 @@ def compile_filter(
     *,
     has_property: Callable[[str], bool] | None = None,
     navigate: Callable[[Mapping[str, Any], str], Mapping[str, Any] | None] | None = None,
+    property_type: Callable[[str], str | None] | None = None,
 ) -> Callable[[Mapping[str, Any]], bool]:
     """Compile ``text`` once; the returned predicate answers whether an entity matches.
 
@@ -107,7 +113,9 @@ def compile_filter(
     for a navigation or lambda path, the first segment ``X`` is accepted when ``X`` or ``X_Key``
     exists. ``navigate(entity, "Партнер")`` resolves ``Партнер/…`` to the referenced entity (None
     when there is none); without it only expanded (nested dict) values can be navigated.
-    Raises FilterError for anything 1C refuses.
+    ``property_type(name)`` is the EDM type name of a top-level property (``"Edm.DateTime"``; None
+    when unknown or untyped, e.g. a composite value): comparisons of such a property with a literal
+    of another type are refused (code "14"). Raises FilterError for anything 1C refuses.
     """
     if not isinstance(text, str) or not text.strip():
         raise _parse_error("пустое выражение")
@@ -125,7 +133,7 @@ def compile_filter(
     except LarkError as exc:  # any other grammar failure is still a parse error for the client
         raise _parse_error(str(exc).splitlines()[0] if str(exc) else "синтаксическая ошибка") from None
     _check_depth(tree)
-    compiler = _Compiler(has_property, navigate or _default_navigate)
+    compiler = _Compiler(has_property, navigate or _default_navigate, property_type)
     node = compiler.compile(tree, frozenset())
     _require_boolish(node, "выражение $filter должно быть логическим")
     fn = node.fn
@@ -158,9 +166,11 @@ class _Compiler:
         self,
         has_property: Callable[[str], bool] | None,
         navigate: Callable[[Mapping[str, Any], str], Mapping[str, Any] | None],
+        property_type: Callable[[str], str | None] | None = None,
     ) -> None:
         self.has_property = has_property
         self.navigate = navigate
+        self.property_type = property_type
 
     def compile(self, item: Tree[Token] | Token, scope: frozenset[str]) -> _Node:
         if isinstance(item, Token):
@@ -239,9 +249,18 @@ class _Compiler:
                 )
             if a.kind == "cast":
                 return self.compare_cast(op, b, a)
+            self.check_literal_type(b, a)
         if left.top_name is not None and right.const is not fx.MISSING:
             return _Node(fx.fast_compare(op, left.top_name, right.const), "bool")
         return _Node(fx.generic_compare(op, left.fn, right.fn), "bool")
+
+    def check_literal_type(self, prop: _Node, lit: _Node) -> None:
+        """Refuse ``Свойство op литерал`` when the literal does not fit the property's EDM type."""
+        if self.property_type is None or prop.top_name is None or lit.const is fx.MISSING:
+            return
+        why = literal_mismatch(prop.top_name, self.property_type(prop.top_name), lit.kind, lit.const)
+        if why is not None:
+            raise _parse_error(why)
 
     def compare_cast(self, op: str, field: _Node, cast: _Node) -> _Node:
         if op not in ("eq", "ne"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from mock_1c.errors import OneCError
 from mock_1c.infobase import InfoBase
-from mock_1c.schema import EMPTY_REF, ENTITY_SETS, EntitySet
+from mock_1c.schema import EDM_TYPES, EMPTY_REF, ENTITY_SETS, EntitySet
 
 Entity = Mapping[str, Any]
 Projector = Callable[[Entity], dict[str, Any]]
@@ -49,6 +49,18 @@ def navigator(ib: InfoBase, es: EntitySet) -> Callable[[Entity, str], Entity | N
     return navigate
 
 
+def property_types(es: EntitySet) -> dict[str, str]:
+    """EDM type of each top-level JSON property, as ``$metadata`` advertises it. A composite
+    value (``ДокументОснование``) is left out: it is compared through ``cast(guid'…', 'Тип')``."""
+    out: dict[str, str] = {}
+    for f in es.all_fields():
+        if f.kind == "composite":
+            out[f.name + "_Type"] = "Edm.String"
+        else:
+            out[f.json_names[0]] = EDM_TYPES[f.kind]
+    return out
+
+
 def compile_filter(ib: InfoBase, es: EntitySet, text: str) -> Callable[[Entity], bool]:
     mod = _filter_module()
     props = es.json_properties()
@@ -57,6 +69,7 @@ def compile_filter(ib: InfoBase, es: EntitySet, text: str) -> Callable[[Entity],
             text,
             has_property=lambda n: n in props or n in es.tables,
             navigate=navigator(ib, es),
+            property_type=property_types(es).get,
         )
     except mod.FilterError as exc:
         raise OneCError(exc.code, exc.message) from None

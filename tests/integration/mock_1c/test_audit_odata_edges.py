@@ -88,12 +88,6 @@ def test_string_literal_against_a_reference_is_refused_over_http(mock_1c: MockOn
     assert (status, code) == (400, "14") and "Партнер_Key" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mock_1c $filter type-checks only reference fields: a date or boolean field compared with a "
-    "string/guid/number literal (Date eq 'вчера', Date eq 5, Posted eq guid'…') answers 200 with an empty "
-    "value instead of 400 code 14",
-)
 @pytest.mark.parametrize("text", ["Date eq 'вчера'", "Date eq 5", f"Posted eq guid'{MISSING}'"])
 def test_wrong_literal_type_for_date_and_boolean_fields_is_refused(mock_1c: MockOneC, text: str) -> None:
     assert error_of(_filter(mock_1c, text))[:2] == (400, "14")
