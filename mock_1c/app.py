@@ -21,7 +21,7 @@ from mock_1c.config import MockConfig
 from mock_1c.errors import OneCError
 from mock_1c.infobase import InfoBase
 from mock_1c.odata import render
-from mock_1c.odata.service import ODataRequest, ODataService, Switches, split_odata_path
+from mock_1c.odata.service import LOAD_MODE_HEADER, ODataRequest, ODataService, Switches, split_odata_path
 from mock_1c.persist import SqliteStore
 from mock_1c.seed import SeedCounts, generate
 from mock_1c.soap import LabourService
@@ -98,7 +98,10 @@ class MockState:
         """Switches the fault middleware does not apply itself (it rewrites ``+``, drops
         If-Match, charges ``$skip`` and turns 401 into an HTML page before/after the app)."""
         p = getattr(self.injector, "profile", None)
-        return Switches(inlinecount_ignores_paging=bool(getattr(p, "inlinecount_ignores_paging", False)))
+        return Switches(
+            inlinecount_ignores_paging=bool(getattr(p, "inlinecount_ignores_paging", False)),
+            load_mode_ignores_closing_date=bool(getattr(p, "load_mode_ignores_closing_date", False)),
+        )
 
 
 def _wants_json(request: Request) -> bool:
@@ -182,6 +185,7 @@ def create_app(config: MockConfig) -> Any:
                 base=f"{str(request.base_url).rstrip('/')}/{config.infobase}/odata/standard.odata/",
                 accept=request.headers.get("accept", ""),
                 if_match=request.headers.get("if-match"),
+                load_mode=request.headers.get(LOAD_MODE_HEADER),
                 body=body,
                 switches=state.switches(),
             )

@@ -18,8 +18,10 @@ Every classified request also waits ``latency_ms`` plus a uniform ``0..jitter_ms
 wait ``skip_cost_us`` per skipped row of ``$skip`` (1C's query language has no OFFSET).
 Switches applied here: ``if_match_ignored`` (the app never sees ``If-Match``), ``plus_as_space``
 (``+`` in the query string reaches the app as ``%20``) and ``html_auth_failure`` (a 401 from the app
-becomes an HTML page with status 200, as some web-server publications answer). The remaining switch,
-``inlinecount_ignores_paging``, is read by the OData app from ``injector.profile``.
+becomes an HTML page with status 200, as some web-server publications answer). The remaining switches,
+``inlinecount_ignores_paging`` and ``load_mode_ignores_closing_date`` (a write in data-exchange load
+mode may change a closed period, as bases whose closing dates exempt loads allow), are read by the
+OData app from ``injector.profile``.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class FaultProfile:
     plus_as_space: bool = False
     inlinecount_ignores_paging: bool = False
     html_auth_failure: bool = False
+    load_mode_ignores_closing_date: bool = False
 
     @classmethod
     def parse(cls, spec: str) -> FaultProfile:

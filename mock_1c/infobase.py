@@ -7,7 +7,8 @@ Contract:
   for each exchange-plan node (published sets only) and notifies subscribers with
   ``{"type","Ref_Key","DataVersion","Number"?,"Date"?,"event"}`` after the write, in the
   writer's thread (a slow subscriber slows the write, as a 1C event subscription does).
-- Business rules of labour documents run inside the write lock (mock_1c.labour).
+- Business rules of labour documents run inside the write lock (mock_1c.labour); a write in
+  load mode (``labour.WriteMode``) skips the rules that are event handlers in 1C.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class InfoBase:
     def subscribe(self, callback: Listener) -> None:
         self._listeners.append(callback)
 
-    def create(self, set_name: str, values: Entity) -> Entity:
+    def create(self, set_name: str, values: Entity, mode: labour.WriteMode = labour.NORMAL_WRITE) -> Entity:
         """A new object from (validated) values; Ref_Key may be given, else a new GUID."""
         es = ENTITY_SETS[set_name]
         with self._lock:
@@ -113,11 +114,18 @@ class InfoBase:
             entity["Posted"] = False if es.kind == "Document" else entity.get("Posted")
             if es.kind != "Document":
                 entity.pop("Posted", None)
-            event = self._write(set_name, None, entity, "created")
+            event = self._write(set_name, None, entity, "created", mode)
         self._notify(event)
         return entity
 
-    def update(self, set_name: str, key: str, values: Entity, if_match: str | None = None) -> Entity:
+    def update(
+        self,
+        set_name: str,
+        key: str,
+        values: Entity,
+        if_match: str | None = None,
+        mode: labour.WriteMode = labour.NORMAL_WRITE,
+    ) -> Entity:
         with self._lock:
             old = self._existing(set_name, key, if_match)
             entity = dict(old)
@@ -125,7 +133,7 @@ class InfoBase:
             entity["Ref_Key"] = key
             if entity.get("DeletionMark") and entity.get("Posted"):
                 entity["Posted"] = False
-            event = self._write(set_name, old, entity, "updated")
+            event = self._write(set_name, old, entity, "updated", mode)
             if set_name == TIMESHEET and (old.get("Posted") or entity.get("Posted")):
                 self._replace_movements(key, labour.movements(entity) if entity.get("Posted") else [])
         self._notify(event)
@@ -239,14 +247,21 @@ class InfoBase:
         }
         return f"{prefix.get(set_name, '')}{len(self._sets[set_name]) + 1:06d}"
 
-    def _write(self, set_name: str, old: Entity | None, entity: Entity, kind: str) -> dict[str, Any]:
+    def _write(
+        self,
+        set_name: str,
+        old: Entity | None,
+        entity: Entity,
+        kind: str,
+        mode: labour.WriteMode = labour.NORMAL_WRITE,
+    ) -> dict[str, Any]:
         if set_name == TIMESHEET:
             others = [
                 d
                 for d in self._sets[TIMESHEET].values()
                 if d["Сотрудник_Key"] == entity["Сотрудник_Key"] and d["Ref_Key"] != entity["Ref_Key"]
             ]
-            labour.check_timesheet(entity, others, self.closing_date())
+            labour.check_timesheet(entity, others, self.closing_date(), mode)
         for table, fields in ENTITY_SETS[set_name].tables.items():
             if entity.get(table) is not (old or {}).get(table):
                 entity[table] = [_row(entity["Ref_Key"], fields, r) for r in entity.get(table) or []]

@@ -7,6 +7,7 @@ failure is 1C's exception: code -1, HTTP 500, a Russian message naming the offen
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,24 @@ from mock_1c.schema import DAY_FIELDS, EMPTY_REF, TIMESHEET
 
 MAX_HOURS_PER_DAY = 24.0
 _CUSTOMER_TYPE = "StandardODATA.Catalog_Контрагенты"
+
+
+@dataclass(frozen=True)
+class WriteMode:
+    """How one write runs.
+
+    ``load``: 1C's data-exchange load mode (``ОбменДанными.Загрузка = Истина``, asked for with the
+    ``1C_OData-DataLoadMode: true`` header): object event handlers do not run, so the rules that are
+    handlers (24 h per employee-day) are skipped; structural checks (Monday…Sunday week, row
+    numbers, value types) still apply. ``closing_date``: whether the closing date is enforced —
+    always for ordinary writes; for loads it depends on the base's settings (a switch).
+    """
+
+    load: bool = False
+    closing_date: bool = True
+
+
+NORMAL_WRITE = WriteMode()
 
 
 def parse_day(value: object) -> date:
@@ -44,8 +63,13 @@ def check_closing_date(doc: Mapping[str, Any], closing: str, action: str) -> Non
             )
 
 
-def check_timesheet(doc: Mapping[str, Any], others: Iterable[Mapping[str, Any]], closing: str) -> None:
-    """All write-time rules; ``others`` are the employee's other labour documents."""
+def check_timesheet(
+    doc: Mapping[str, Any],
+    others: Iterable[Mapping[str, Any]],
+    closing: str,
+    mode: WriteMode = NORMAL_WRITE,
+) -> None:
+    """All write-time rules that ``mode`` leaves on; ``others`` are the employee's other labour documents."""
     start, end = parse_day(doc["ДатаС"]), parse_day(doc["ДатаПо"])
     if start.weekday() != 0:
         raise OneCError("-1", f"Дата начала периода ({ru(start)}) должна быть понедельником.")
@@ -53,7 +77,10 @@ def check_timesheet(doc: Mapping[str, Any], others: Iterable[Mapping[str, Any]],
         raise OneCError(
             "-1", f"Дата окончания периода ({ru(end)}) должна быть воскресеньем той же недели ({ru(start)})."
         )
-    check_closing_date(doc, closing, "записать")
+    if mode.closing_date:
+        check_closing_date(doc, closing, "записать")
+    if mode.load:
+        return
     totals = day_hours(doc)
     for other in others:
         for day, hours in day_hours(other).items():

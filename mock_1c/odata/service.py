@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from mock_1c.errors import OneCError, not_found, unknown_set
 from mock_1c.infobase import InfoBase
+from mock_1c.labour import WriteMode
 from mock_1c.odata import query, render
 from mock_1c.odata.metadata import metadata_document, service_document
 from mock_1c.odata.urls import Literal, QueryOptions, Resource, non_negative_int, parse_path, parse_query
@@ -25,6 +26,8 @@ from mock_1c.odata.values import check_values, parse_body
 from mock_1c.schema import CLOSING_DATE, ENTITY_SETS, EXCHANGE_PLAN, EntitySet, table_owner
 
 log = logging.getLogger(__name__)
+
+LOAD_MODE_HEADER = "1C_OData-DataLoadMode"
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Switches:
     plus_as_space: bool = False
     inlinecount_ignores_paging: bool = False
     skip_cost_us: float = 0.0
+    load_mode_ignores_closing_date: bool = False
 
 
 @dataclass
@@ -45,6 +49,7 @@ class ODataRequest:
     base: str
     accept: str = ""
     if_match: str | None = None
+    load_mode: str | None = None  # the raw 1C_OData-DataLoadMode header, None when absent
     body: bytes = b""
     switches: Switches = field(default_factory=Switches)
 
@@ -73,6 +78,7 @@ class ODataService:
 
     # ---- routing -------------------------------------------------------------------------
     def _dispatch(self, req: ODataRequest, res: Resource, opts: QueryOptions, fmt: str) -> Response:
+        mode = write_mode(req)
         if res.special:
             if req.method != "GET":
                 raise OneCError("19", f"Метод HTTP {req.method} не поддерживается для этого ресурса.")
@@ -99,11 +105,11 @@ class ODataService:
             if m == "GET":
                 return self._collection(req, es, opts, fmt)
             if m == "POST":
-                return self._create(req, es, fmt)
+                return self._create(req, es, fmt, mode)
             raise OneCError("19", f"Метод HTTP {m} не поддерживается для набора сущностей.")
         key = self._object_key(es, res.key)
         if res.segment:
-            return self._operation(req, es, key, res.segment, opts, fmt)
+            return self._operation(req, es, key, res.segment, opts, fmt, mode)
         if m == "GET":
             if opts.get("$expand"):
                 raise OneCError("14", "Параметр $expand не поддерживается при получении одной сущности.")
@@ -113,7 +119,7 @@ class ODataService:
         if_match = None if req.switches.if_match_ignored else req.if_match
         if m in ("PATCH", "PUT", "MERGE"):
             values = check_values(es, parse_body(req.body), creating=False)
-            entity = self.ib.update(es.name, key, values, if_match)
+            entity = self.ib.update(es.name, key, values, if_match, mode)
             return self._entity_response(req, es, entity, fmt)
         if m == "DELETE":
             self.ib.delete(es.name, key, if_match)
@@ -226,11 +232,11 @@ class ODataService:
         return render.json_response(body, status, headers)
 
     # ---- writes and operations -----------------------------------------------------------
-    def _create(self, req: ODataRequest, es: EntitySet, fmt: str) -> Response:
+    def _create(self, req: ODataRequest, es: EntitySet, fmt: str, mode: WriteMode) -> Response:
         if not es.is_object:
             raise OneCError("19", f"Создание записей «{es.name}» этим методом не поддерживается.")
         values = check_values(es, parse_body(req.body), creating=True)
-        entity = self.ib.create(es.name, values)
+        entity = self.ib.create(es.name, values, mode)
         return self._entity_response(req, es, entity, fmt, 201)
 
     def _constant(self, req: ODataRequest, es: EntitySet, fmt: str) -> Response:
@@ -249,15 +255,28 @@ class ODataService:
         return render.json_response(body)
 
     def _operation(
-        self, req: ODataRequest, es: EntitySet, key: str, op: str, opts: QueryOptions, fmt: str
+        self,
+        req: ODataRequest,
+        es: EntitySet,
+        key: str,
+        op: str,
+        opts: QueryOptions,
+        fmt: str,
+        mode: WriteMode,
     ) -> Response:
         if op in ("Post", "Unpost", "SelectChanges", "NotifyChangesReceived"):
             if req.method not in ("POST", "GET" if es.kind == "ExchangePlan" else "POST"):
                 raise OneCError("19", f"Метод {op} вызывается запросом POST.")
         if op in ("Post", "Unpost") and es.kind == "Document":
-            mode = opts.get("PostingModeOperational")
-            if mode not in (None, "true", "false"):
-                raise OneCError("4", f"Неверное значение параметра PostingModeOperational: {mode}")
+            operational = opts.get("PostingModeOperational")
+            if operational not in (None, "true", "false"):
+                raise OneCError("4", f"Неверное значение параметра PostingModeOperational: {operational}")
+            if mode.load:
+                action = "Проведение" if op == "Post" else "Отмена проведения"
+                raise OneCError(
+                    "17",
+                    f"{action} документа в режиме загрузки данных ({LOAD_MODE_HEADER}) не поддерживается.",
+                )
             entity = self.ib.post(es.name, key) if op == "Post" else self.ib.unpost(es.name, key)
             return self._entity_response(req, es, entity, fmt)
         if op in ("SelectChanges", "NotifyChangesReceived") and es.name == EXCHANGE_PLAN:
@@ -281,6 +300,21 @@ class ODataService:
                 raise not_found(target_set, source[op + "_Key"])
             return self._entity_response(req, ENTITY_SETS[target_set], target, fmt)
         raise OneCError("11", f"Метод или свойство «{op}» не найдено у «{es.name}».")
+
+
+def write_mode(req: ODataRequest) -> WriteMode:
+    """The write mode a request asks for with ``1C_OData-DataLoadMode``; only ``true`` and ``false``
+    are values (anything else, an empty value included, is code 17). The closing date binds a load
+    unless the ``load_mode_ignores_closing_date`` switch is on."""
+    raw = req.load_mode
+    if raw is None or raw.strip() == "false":
+        return WriteMode()
+    if raw.strip() != "true":
+        raise OneCError(
+            "17",
+            f"Неверное значение заголовка {LOAD_MODE_HEADER}: «{raw}». Допустимые значения: true, false.",
+        )
+    return WriteMode(load=True, closing_date=not req.switches.load_mode_ignores_closing_date)
 
 
 def split_odata_path(path: str, infobase: str) -> str | None:
