@@ -231,7 +231,9 @@ def classify_exception(
 def json_body(response: requests.Response, entity_set: str | None = None) -> Any:
     """The decoded JSON of a successful answer, or ``Fatal`` naming what came instead."""
     try:
-        return response.json()
+        # json.loads on the raw bytes (UTF-8, as 1C sends) skips building a decoded text copy of
+        # a whole page first: less time and a lower memory peak per page.
+        return json.loads(response.content)
     except (ValueError, json.JSONDecodeError):
         ctype = response.headers.get("Content-Type", "?")
         raise Fatal(
