@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping as AnyMapping
 from typing import Any, Literal
 
+from connector.mapping.crm_model import BUILTIN, EntitySet
 from connector.mapping.schema import Mapping
 from connector.mapping.templates import FULL, TemplateProblem, Uses, evaluate, field_uses, merge_uses, render
 
@@ -102,6 +103,54 @@ def _nav_name(field: str) -> str:
     return field[:-4] if field.endswith("_Key") else field
 
 
+def _plan_parts(mapping: Mapping) -> tuple[Uses, Uses]:
+    """``(named, implied)``: what the mapping names itself (templates, conditions, planned time,
+    assignee paths, the parent field, a ``Nav/Field`` customer path) and what transform reads
+    when present without being named (the ``Description`` of an expanded parent, customer or
+    ``Партнер`` reference, a ``Ref_Key``, ``DeletionMark``)."""
+    task = _task(mapping)
+    named: Uses = {}
+    implied: Uses = {}
+
+    def add(uses: Uses, name: str, use: Any) -> None:
+        uses[name] = merge_uses(uses.get(name, {}), use)
+
+    for name in ("Ref_Key", "DeletionMark", "Партнер_Key"):
+        add(implied, name, FULL)
+    add(implied, "Партнер", {"Description": FULL})
+    for source in (task.code, task.title, task.description):
+        if source:
+            for name, use in field_uses(source).items():
+                add(named, name, use)
+    plan = task.planned_minutes
+    for source, condition in (
+        (task.closed_when, True),
+        (task.open_when, True),
+        (plan and plan.expression, False),
+    ):
+        if source:
+            for name, use in field_uses(source, expression=True, condition=condition).items():
+                add(named, name, use)
+    if plan is not None and plan.field:
+        add(named, plan.field, FULL)
+    for path in task.assignees:
+        table, sep, column = path.partition("[].")
+        add(named, table, {"[]": {column: FULL}} if sep else FULL)
+    if task.parent is not None:
+        add(named, task.parent.field, FULL)
+        add(implied, _nav_name(task.parent.field), {"Description": FULL})
+    customer = mapping.labour.customer_field if mapping.labour is not None else None
+    if customer:
+        head, _, inner = customer.partition("/")
+        if inner:
+            add(named, head, {inner: FULL})
+            add(implied, head, {_nav_name(inner): {"Description": FULL}})
+        else:
+            add(named, head, FULL)
+            add(implied, _nav_name(head), {"Description": FULL})
+    return named, implied
+
+
 def read_plan(mapping: Mapping) -> Uses:
     """Every part of a 1C object that the task of ``mapping`` depends on (``field_uses`` form).
 
@@ -111,46 +160,69 @@ def read_plan(mapping: Mapping) -> Uses:
     (the default customer), ``DeletionMark`` and ``Ref_Key``. Transform reads exactly these, so
     it may right-strip just these parts and get what stripping the whole object would give.
     """
-    task = _task(mapping)
-    uses: Uses = {}
-
-    def add(name: str, use: Any) -> None:
+    named, implied = _plan_parts(mapping)
+    uses: Uses = dict(implied)
+    for name, use in named.items():
         uses[name] = merge_uses(uses.get(name, {}), use)
-
-    for name in ("Ref_Key", "DeletionMark", "Партнер_Key", "Партнер"):
-        add(name, {"Description": FULL} if name == "Партнер" else FULL)
-    for source in (task.code, task.title, task.description):
-        if source:
-            for name, use in field_uses(source).items():
-                add(name, use)
-    plan = task.planned_minutes
-    for source, condition in (
-        (task.closed_when, True),
-        (task.open_when, True),
-        (plan and plan.expression, False),
-    ):
-        if source:
-            for name, use in field_uses(source, expression=True, condition=condition).items():
-                add(name, use)
-    if plan is not None and plan.field:
-        add(plan.field, FULL)
-    for path in task.assignees:
-        table, sep, column = path.partition("[].")
-        add(table, {"[]": {column: FULL}} if sep else FULL)
-    if task.parent is not None:
-        add(task.parent.field, FULL)
-        add(_nav_name(task.parent.field), {"Description": FULL})
-    customer = mapping.labour.customer_field if mapping.labour is not None else None
-    if customer:
-        head, _, inner = customer.partition("/")
-        if inner:
-            add(head, {inner: FULL, _nav_name(inner): {"Description": FULL}})
-        else:
-            add(head, FULL)
-            add(_nav_name(head), {"Description": FULL})
     return uses
 
 
 def fields_read(mapping: Mapping) -> frozenset[str]:
     """The top-level fields ``read_plan`` names."""
     return frozenset(read_plan(mapping))
+
+
+NavFields = dict[str, tuple[str, ...] | None]
+_NAV_CACHE: dict[int, tuple[Mapping, AnyMapping[str, EntitySet], NavFields]] = {}
+
+
+def expand_select(mapping: Mapping, sets: AnyMapping[str, EntitySet] = BUILTIN) -> NavFields:
+    """For each expanded navigation property of ``mapping``, the fields of the referenced object
+    to ask 1C for (``$select=Nav/Field``), or ``None`` to keep the whole expansion.
+
+    Why: 1C otherwise sends every field of the referenced object inside every row, while a task
+    reads one or two. The result holds exactly the fields ``read_plan`` says transform reads, so
+    rendered tasks stay the same: the fields the mapping names, plus the implied ``Description``
+    when the referenced set (``sets``, the model the mapping was validated against) has one.
+    ``None`` wherever the analysis cannot tell: the reference used whole (``{{ Партнер }}``, a
+    loop, a filter), a referenced set or field the model does not know, a tabular section.
+    Fields of a reference of the referenced object are dropped (1C expands one level, so they
+    are never there). When nothing is read but the reference's truth, ``Ref_Key`` keeps the
+    expanded object non-empty. Cached per mapping object.
+    """
+    cached = _NAV_CACHE.get(id(mapping))
+    if cached is not None and cached[0] is mapping and cached[1] is sets:
+        return cached[2]
+    out = _expand_select(mapping, sets)
+    if len(_NAV_CACHE) > 256:
+        _NAV_CACHE.clear()
+    _NAV_CACHE[id(mapping)] = (mapping, sets, out)
+    return out
+
+
+def _expand_select(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> NavFields:
+    source = mapping.source
+    if source is None or not source.expand:
+        return {}
+    if mapping.task is None:
+        return {nav: None for nav in source.expand}
+    named, implied = _plan_parts(mapping)
+    es = sets.get(source.entity_set)
+    out: NavFields = {}
+    for nav in source.expand:
+        target = sets.get(es.navigation.get(nav, "")) if es is not None else None
+        out[nav] = None if target is None else _nav_fields(target, named.get(nav, {}), implied.get(nav, {}))
+    return out
+
+
+def _nav_fields(target: EntitySet, named: Any, implied: Any) -> tuple[str, ...] | None:
+    if named is FULL or implied is FULL:
+        return None
+    fields: list[str] = []
+    for key in named:
+        if key in target.fields:
+            fields.append(key)
+        elif key not in target.navigation:  # "[]", a tabular section, a field the model lacks
+            return None
+    fields += [key for key in implied if key in target.fields]
+    return tuple(dict.fromkeys(fields)) or ("Ref_Key",)

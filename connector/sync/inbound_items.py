@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.mapping.compiled import expand_select
 from connector.mapping.schema import Mapping
 from connector.onec.client import ODataClient
 from connector.runtime import Runtime
@@ -256,8 +257,17 @@ def _unmapped(ref: str, directory: UserDirectory) -> dict[str, Any]:
 
 
 def mapping_select(m: Mapping) -> list[str]:
-    """``$select`` of the mapping plus its expanded navigation properties (1C drops them otherwise)."""
+    """``$select`` of the mapping, each expanded reference narrowed to the fields the mapping
+    reads (``Nav/Field``, see ``expand_select``) or, where that cannot be told, named whole
+    (1C drops expanded references that ``$select`` does not name). ``[]`` (every field) when
+    the mapping selects nothing."""
     assert m.source is not None
     if not m.source.select:
         return []
-    return list(dict.fromkeys([*m.source.select, *m.source.expand]))
+    navs = expand_select(m)
+    narrowed = {nav for nav, fields in navs.items() if fields is not None}
+    out = [name for name in m.source.select if name not in narrowed]
+    for nav in m.source.expand:
+        fields = navs.get(nav)
+        out += [nav] if fields is None else [f"{nav}/{f}" for f in fields]
+    return list(dict.fromkeys(out))

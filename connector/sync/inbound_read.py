@@ -8,6 +8,7 @@ A full read is paged with read-ahead: 1C prepares the next page while the curren
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,55 +82,68 @@ def read_refs(
     return found, [r for r in absent if r in still], [r for r in absent if r not in still]
 
 
-def read_ahead(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+READ_AHEAD_DEPTH = 2
+"""Pages of a full read in memory at once: the one being applied and the one being read."""
+
+
+def read_ahead(
+    rows: Iterable[dict[str, Any]], size: int, depth: int = READ_AHEAD_DEPTH
+) -> Iterator[list[dict[str, Any]]]:
     """``rows`` in pages of ``size``, the next page read by a helper thread meanwhile.
 
     Why: on a full sync the time 1C takes to answer a page and the time we take to apply one are
-    of the same order; overlapping them hides one of the two. At most three pages are in memory
-    (the one being applied, one handed over, one being read); requests go out in the same order and number
-    as without read-ahead. An error while reading is raised here, at the page where it happened
-    (the pages before it are applied first). When the caller stops early, the helper stops after
-    its current request and is joined before this generator returns.
+    of the same order; overlapping them hides one of the two. Memory: at most ``depth`` pages
+    are held (the caller's current page counts): the helper starts reading a page only when
+    fewer than ``depth`` are out, so with the default 2 it reads page n + 1 while page n is
+    applied and waits for the caller to ask for page n + 1 before it reads page n + 2 (a decoded
+    page of 1,000 interests is several MB). ``depth=1`` reads only on demand. Requests go out in
+    the same order and number as without read-ahead. An error while reading is raised here, at
+    the page where it happened (the pages before it are applied first). When the caller stops
+    early, the helper stops after its current request and is joined before this generator
+    returns.
     """
     if size < 1:
         raise ValueError("read_ahead needs size >= 1")
-    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    if depth < 1:
+        raise ValueError("read_ahead needs depth >= 1")
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue()
+    slots = threading.Semaphore(depth)
     stop = threading.Event()
 
-    def offer(item: tuple[str, Any]) -> bool:
+    def take_slot() -> bool:
         while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.05)
+            if slots.acquire(timeout=0.05):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def produce() -> None:
-        page: list[dict[str, Any]] = []
+        it = iter(rows)
         try:
-            for row in rows:
-                page.append(row)
-                if len(page) >= size:
-                    if not offer(("page", page)):
-                        return
-                    page = []
-            if page and not offer(("page", page)):
-                return
-            offer(("end", None))
+            while take_slot():
+                page = list(itertools.islice(it, size))
+                if not page:
+                    handoff.put(("end", None))
+                    return
+                handoff.put(("page", page))
+                del page
         except BaseException as exc:  # handed to the caller's thread, raised there
-            offer(("error", exc))
+            handoff.put(("error", exc))
 
     helper = threading.Thread(target=produce, name="inbound-read-ahead", daemon=True)
     helper.start()
+    held = False
     try:
         while True:
+            if held:  # the caller is back for more: the page it had is done
+                slots.release()
             kind, item = handoff.get()
             if kind == "end":
                 return
             if kind == "error":
                 raise item
+            held = True
             yield item
+            del item
     finally:
         stop.set()
         helper.join()
