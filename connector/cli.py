@@ -171,6 +171,7 @@ def run_cycle(
     if what in ("labour", "all"):
         steps.append(("labour", mapping))
     rows = []
+    errors: list[tuple[dict[str, Any], str | None]] = []
     inbound = InboundEngine(runtime)
     with Progress(transient=True) as progress:
         bar = progress.add_task("sync", total=len(steps))
@@ -186,8 +187,13 @@ def run_cycle(
             else:
                 result = locked_labour_run(runtime, name, dry_run, lock_wait)
             rows.append(summary_row("inbound" if kind == "tasks" else "labour", result))
+            errors.append((rows[-1], getattr(result, "error", None)))
             progress.advance(bar)
     print_rows("dry run (nothing written)" if dry_run else "sync", rows)
+    for row, error in errors:
+        if row["status"] == "failed" and error:
+            number = f" {row['run']}" if row["run"] is not None else ""
+            typer.echo(f"{row['kind']} run{number} failed: {error}", err=True)
     return all(r["status"] != "failed" for r in rows)
 
 

@@ -15,6 +15,7 @@ others' rows from it. ``mapping`` only names the run.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ from connector.sync.timeutil import week_of
 if TYPE_CHECKING:
     from connector.runtime import Runtime
 
+log = logging.getLogger(__name__)
 CLOSING_DATE = "Constant_ТТ_ДатаЗапретаИзменения"
 NO_EMPLOYEE_RECORD = "no_1c_employee_record"
 CHANNELS: tuple[Channel, ...] = ("odata_timesheet", "soap")
@@ -113,6 +115,8 @@ class RunResult:
     closed: list[ClosedPeriodChange] = field(default_factory=list)
     delivery: dict[str, int] = field(default_factory=dict)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "ok"
+    error: str | None = None
 
 
 def read_closing_date(runtime: Runtime) -> date | None:
@@ -177,6 +181,27 @@ class LabourEngine:
         with rt.sessions.begin() as session:
             rec.start(session)
         result.run_id = rec.run_id
+        try:
+            return self._execute(rec, result, mappings, dry_run)
+        except Exception as exc:  # a systemic failure (1C or the tracker unreachable): record, do not raise
+            return self._failed(rec, result, exc)
+
+    def _failed(self, rec: RunRecorder, result: RunResult, exc: Exception) -> RunResult:
+        """Finish the run as ``failed`` (counted ``failed:<error type>``, the message kept as an
+        item) so no run is left ``running``; the outbox keeps whatever was committed before."""
+        log.warning("labour run failed: %s", exc)
+        rec.note("*", "failed", type(exc).__name__, str(exc)[:1000])
+        with self.runtime.sessions.begin() as session:
+            rec.flush(session, "failed")
+        result.status, result.error = "failed", str(exc)
+        result.counters = rec.summary()
+        return result
+
+    def _execute(
+        self, rec: RunRecorder, result: RunResult, mappings: list[Mapping], dry_run: bool
+    ) -> RunResult:
+        rt = self.runtime
+        first, last = result.window
         closing = read_closing_date(rt)
         policy = rt.settings.closed_period_policy
         tracker_people = rt.tracker.employees()
@@ -235,7 +260,8 @@ class LabourEngine:
         rec.counters.update(sync_plan_fact(rt, mappings, write=self.deliver))
         with rt.sessions.begin() as session:
             failed = result.delivery.get("parked", 0) or rec.counters.get("flags_failed", 0)
-            rec.flush(session, "partial" if failed else "ok")
+            result.status = "partial" if failed else "ok"
+            rec.flush(session, result.status)
         result.counters = rec.summary()
         return result
 
