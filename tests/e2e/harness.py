@@ -78,16 +78,21 @@ class ChaosLoop:
         mappings: Sequence[str] = ("service",),
         detection: dict[str, str] | None = None,
         tracker_of: ChaosLoop | None = None,
+        onec_sessions: int = 20,
     ) -> None:
         """``mappings``: which files of ``mappings/`` the connector loads; ``detection``: polled
         change detections re-timed (kind → interval such as ``3s``; a cron becomes that interval);
         ``tracker_of``: use that loop's mock tracker instead of starting one (its connector's feed
-        is what the tracker imports)."""
+        is what the tracker imports); ``onec_sessions``: mock 1C's IBSession pool (``--max-sessions``).
+        The mock never ends a session by itself, while a real 1C server ends idle ones: every
+        SIGKILLed connector process leaks its session for good, so a scenario that kills N
+        processes needs a pool of at least N plus the live ones."""
         self.work = work
         work.mkdir(parents=True, exist_ok=True)
         self.seed = seed
         self.store_url = store_url or f"sqlite:///{work / 'connector.db'}"
         self.extra_env = connector_env or {}
+        self.onec_sessions = onec_sessions
         self.onec_port = free_port()
         self.tracker_port: int = tracker_of.tracker_port if tracker_of else free_port()
         self.connector_ports = [free_port(), free_port()]
@@ -134,6 +139,7 @@ class ChaosLoop:
     def start_onec(self) -> None:
         argv = [script("mock-1c"), "serve", "--host", "127.0.0.1", "--port", str(self.onec_port)]
         argv += ["--user", USER, "--password", PASSWORD, "--seed", "42", "--scale", "small"]
+        argv += ["--max-sessions", str(self.onec_sessions)]
         argv += ["--db", f"sqlite:///{self.work / 'onec.db'}", "--fault-seed", str(self.seed)]
         argv += ["--webhook-url", f"{self.connector_url}/webhooks/1c", "--webhook-secret", TOKENS["webhook"]]
         argv += ["--webhook-mode", "outbox", "--webhook-types", INTEREST, "--log-level", "warning"]
@@ -197,6 +203,10 @@ class ChaosLoop:
     def set_faults(self, spec: str) -> None:
         resp = requests.post(f"{self.onec_root}/_mock/faults", data=spec, timeout=30)
         resp.raise_for_status()
+
+    def open_onec_sessions(self) -> int:
+        """IBSessions mock 1C holds open (killed processes' sessions included: it never ends them)."""
+        return int(requests.get(f"{self.onec_root}/_mock/health", timeout=30).json()["sessions"])
 
     def onec_stats(self) -> dict[str, Any]:
         return dict(requests.get(f"{self.onec_root}/_mock/stats", timeout=30).json())
