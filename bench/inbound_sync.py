@@ -85,6 +85,7 @@ from connector.store.migrate import upgrade
 from connector.sync.directory import DEPARTMENTS, EMPLOYEES, USER_FIELDS, USERS, build_directory
 from connector.sync.inbound import InboundEngine
 from connector.sync.inbound_apply import static_ref
+from connector.sync.inbound_items import mapping_select
 from connector.sync.inbound_queue import InboxReport, InboxWorker
 from tests.support.connector_app import WEBHOOK_SECRET, make_runtime
 from tests.support.mock1c import MockOneC, running_mock_1c
@@ -99,9 +100,8 @@ PAGE = 1000
 def bare_sync(onec: MockOneC, db: Path, mappings: list[Any]) -> tuple[float, int]:
     """The baseline: what any program syncing these sets must do, written plainly.
 
-    It reads the same pages (same ``$filter`` and ``$expand``, keyset paging; the mapping's
-    ``$select`` with whole expanded references, where the connector now asks only for the
-    referenced fields it reads: see round 5 above) and the directory, computes the same link
+    It reads the same pages (same ``$filter``, ``$expand`` and narrowed ``$select``, keyset
+    paging) and the directory, computes the same link
     rows in plain Python for the example mappings (f-strings for the templates, right-stripping
     only the fields it uses) and writes them to a store made by the same migrations: every
     column, the payload and assignees as JSON, the same content hash, feed numbers from the feed
@@ -130,7 +130,7 @@ def bare_sync(onec: MockOneC, db: Path, mappings: list[Any]) -> tuple[float, int
         if m.source is None:
             continue
         shape = _BARE_SHAPES[m.name]
-        sel = ",".join(dict.fromkeys([*m.source.select, *m.source.expand]))
+        sel = ",".join(mapping_select(m))  # the same narrowed $select the connector sends
         for page in _pages(s, onec, m.source.entity_set, m.source.filter, sel, ",".join(m.source.expand)):
             rows = []
             for o in page:
