@@ -7,6 +7,8 @@ import binascii
 import hmac
 import secrets
 import threading
+import time
+from collections.abc import Callable
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -22,31 +24,52 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 
 
 class Sessions:
-    """Open IBSession ids, at most ``limit`` at a time (406 beyond, as a full licence pool)."""
+    """Open IBSession ids, at most ``limit`` at a time (406 beyond, as a full licence pool).
 
-    def __init__(self, limit: int) -> None:
+    Like a 1C server, a session nobody used for ``idle_timeout`` seconds is ended by the server
+    (a client that died without ``IBSession: finish`` does not hold its licence forever);
+    ``None`` keeps sessions until they are finished."""
+
+    def __init__(
+        self, limit: int, idle_timeout: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
-        self._open: set[str] = set()
+        self.idle_timeout = idle_timeout
+        self._clock = clock
+        self._open: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def _expire(self) -> None:
+        if self.idle_timeout is None:
+            return
+        oldest = self._clock() - self.idle_timeout
+        for sid in [sid for sid, used in self._open.items() if used < oldest]:
+            del self._open[sid]
 
     def start(self) -> str | None:
         with self._lock:
+            self._expire()
             if len(self._open) >= self.limit:
                 return None
             sid = secrets.token_hex(16)
-            self._open.add(sid)
+            self._open[sid] = self._clock()
             return sid
 
     def is_open(self, sid: str) -> bool:
         with self._lock:
-            return sid in self._open
+            self._expire()
+            if sid not in self._open:
+                return False
+            self._open[sid] = self._clock()
+            return True
 
     def finish(self, sid: str) -> None:
         with self._lock:
-            self._open.discard(sid)
+            self._open.pop(sid, None)
 
     def count(self) -> int:
         with self._lock:
+            self._expire()
             return len(self._open)
 
 

@@ -81,7 +81,7 @@ class MockState:
         data = generate(config.seed, counts) if store is None or store.is_empty() else {}
         self.ib = InfoBase(data, store)
         self.odata = ODataService(self.ib)
-        self.sessions = Sessions(config.max_sessions)
+        self.sessions = Sessions(config.max_sessions, config.session_timeout)
         self.stats = Stats()
         self.soap = LabourService(self.ib)
         self.injector: Any = None

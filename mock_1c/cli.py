@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("interests", "projects", "tasks", "users"):
         s.add_argument(f"--{name}", type=int, default=None, help=f"number of {name} (overrides --scale)")
     s.add_argument("--max-sessions", type=int, default=20)
+    s.add_argument(
+        "--session-timeout",
+        type=float,
+        default=1200.0,
+        help="seconds after which the server ends an idle IBSession (0 = never)",
+    )
     s.add_argument("--db", default=None, help="sqlite:///path to keep the base across restarts")
     s.add_argument("--faults", default="", help='e.g. "error_rate=0.2,latency_ms=40"')
     s.add_argument("--fault-seed", type=int, default=0)
@@ -48,6 +54,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         tasks=args.tasks,
         users=args.users,
         max_sessions=args.max_sessions,
+        session_timeout=args.session_timeout or None,
         db=args.db,
         faults=args.faults,
         fault_seed=args.fault_seed,
@@ -59,7 +66,10 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.session_timeout < 0:
+        parser.error("--session-timeout must be 0 (never) or a positive number of seconds")
     import uvicorn
 
     from mock_1c.app import create_app

@@ -17,6 +17,7 @@ class MockConfig:
     tasks: int | None = None
     users: int | None = None
     max_sessions: int = 20
+    session_timeout: float | None = 1200.0
     db: str | None = None
     faults: str = ""
     fault_seed: int = 0
