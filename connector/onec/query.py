@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -93,11 +94,12 @@ def literal(value: Value, tz: tzinfo) -> str:
     raise QueryError(f"unsupported literal type {type(value).__name__}")
 
 
-class Expr:
+class Expr(ABC):
     """A ``$filter`` expression tree; combine with ``&``, ``|`` and ``~``."""
 
+    @abstractmethod
     def render(self, tz: tzinfo) -> str:
-        raise NotImplementedError
+        """The expression as 1C's ``$filter`` text, literals rendered in the base's zone ``tz``."""
 
     def __and__(self, other: Expr) -> Expr:
         return _Bool("and", self, other)
