@@ -59,7 +59,9 @@ def subprocess_server(argv: list[str], health: str, log: Path) -> Iterator[subpr
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise DemoError(f"{argv[2]} exited with code {proc.returncode}; see {log}")
+                tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+                detail = ("\n  " + "\n  ".join(tail)) if tail else ""
+                raise DemoError(f"{argv[2]} exited with code {proc.returncode}; see {log}{detail}")
             with contextlib.suppress(requests.RequestException):
                 if requests.get(health, timeout=1).ok:
                     break
@@ -74,6 +76,23 @@ def subprocess_server(argv: list[str], health: str, log: Path) -> Iterator[subpr
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def mock_argvs(
+    python: str, ports: dict[str, int], connector: str, tokens: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """Command lines of the two mocks.
+
+    Values go as ``--option=value``: a random token may start with ``-``, and a separate
+    argument starting with ``-`` would be read as an option, not as the value.
+    """
+    onec = [python, "-m", "mock_1c.cli", "serve", f"--port={ports['onec']}", f"--password={ONEC_PASSWORD}"]
+    onec += [f"--webhook-url={connector}/webhooks/1c", f"--webhook-secret={tokens['webhook']}"]
+    onec += ["--webhook-mode=outbox", "--webhook-types=Document_CRM_Интерес"]
+    tracker = [python, "-m", "mock_tracker.cli", "serve", f"--port={ports['tracker']}"]
+    tracker += [f"--api-key={tokens['apikey']}", f"--feed-url={connector}/tracker/v1/tasks"]
+    tracker += [f"--feed-token={tokens['feed']}", "--feed-interval=0", "--log-level=warning"]
+    return onec, tracker
 
 
 def register_emails(onec_odata: str, admin: str) -> list[str]:
@@ -181,12 +200,7 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
     connector = f"http://127.0.0.1:{ports['connector']}"
     tokens = {n: secrets.token_urlsafe(24) for n in ("admin", "feed", "webhook", "apikey")}
     py = sys.executable
-    onec_argv = [py, "-m", "mock_1c.cli", "serve", "--port", str(ports["onec"]), "--password", ONEC_PASSWORD]
-    onec_argv += ["--webhook-url", f"{connector}/webhooks/1c", "--webhook-secret", tokens["webhook"]]
-    onec_argv += ["--webhook-mode", "outbox", "--webhook-types", "Document_CRM_Интерес"]
-    tracker_argv = [py, "-m", "mock_tracker.cli", "serve", "--port", str(ports["tracker"])]
-    tracker_argv += ["--api-key", tokens["apikey"], "--feed-url", f"{connector}/tracker/v1/tasks"]
-    tracker_argv += ["--feed-token", tokens["feed"], "--feed-interval", "0", "--log-level", "warning"]
+    onec_argv, tracker_argv = mock_argvs(py, ports, connector, tokens)
     onec_root = f"http://127.0.0.1:{ports['onec']}"
     tracker_root = f"http://127.0.0.1:{ports['tracker']}"
     settings = Settings(
