@@ -6,7 +6,6 @@ its links together with the cursor they cover (architecture.md §4 rule 2).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from connector import jsoncodec
 from connector.store.db import is_postgresql
 from connector.store.dialect import insert_ignore
 from connector.store.models import Counter, Cursor, Employee, Link
@@ -142,7 +142,7 @@ def upsert_links_bulk(
     seq = reserve_seq(session, FEED_COUNTER, n) if n else 0
     now = utcnow()
     rows: list[tuple[Any, ...]] = []
-    dumps = _JSON.encode
+    dumps = jsoncodec.compact
     for data, key, is_changed in zip(items, keys, changed, strict=True):
         link = existing[key]
         if link is not None:
@@ -179,7 +179,6 @@ def upsert_links_bulk(
     return changed
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False)
 _NEW_LINK_COLUMNS = (
     "mapping",
     "onec_type",
@@ -325,7 +324,7 @@ def upsert_employees(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     lower-case. Rows are written in ``onec_user_ref`` order so concurrent writers lock alike.
     """
     now = utcnow()
-    written = 0
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: str(r["onec_user_ref"])):
         values = dict(row)
         if "email" in values:
@@ -333,12 +332,16 @@ def upsert_employees(session: Session, rows: Sequence[dict[str, Any]]) -> int:
             values["email"] = email.strip().lower() if email else None
         values.setdefault("name", "")
         values["updated_at"] = now
-        changes = {k: values[k] for k in (*row, "updated_at") if k != "onec_user_ref"}
-        dialect = postgresql if is_postgresql(session) else sqlite
-        stmt = dialect.insert(Employee).values(values)
-        session.execute(stmt.on_conflict_do_update(index_elements=["onec_user_ref"], set_=changes))
-        written += 1
-    return written
+        groups.setdefault(tuple(k for k in row if k != "onec_user_ref"), []).append(values)
+    dialect = postgresql if is_postgresql(session) else sqlite
+    table = Employee.__table__
+    for columns, params in groups.items():
+        # One statement per set of columns, sent as one executemany (a directory of a few
+        # hundred users is one round trip, not one per user).
+        stmt = dialect.insert(table)
+        set_ = {name: stmt.excluded[name] for name in (*columns, "updated_at")}
+        session.execute(stmt.on_conflict_do_update(index_elements=["onec_user_ref"], set_=set_), params)
+    return len(rows)
 
 
 def upsert_employee(

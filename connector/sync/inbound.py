@@ -23,6 +23,7 @@ from connector.mapping.schema import Mapping
 from connector.onec.errors import OneCError
 from connector.onec.query import guid
 from connector.runtime import Runtime
+from connector.sync.gctuning import fewer_collections
 from connector.sync.inbound_detect import ChangeDetector, detects, scheduled_kind
 from connector.sync.inbound_items import FAILURE_KIND, InboundError, RunState
 from connector.sync.inbound_read import AnyRef
@@ -82,7 +83,7 @@ class InboundEngine(ChangeDetector):
             targets = [m for m in targets if m.source is not None and m.source.entity_set == entity_set]
         clean_refs = [self._guid(r) for r in refs] if refs is not None else None
         rec = RunRecorder("inbound", trigger, mapping_name, dry_run=dry_run)
-        with self.runtime.sessions() as session:
+        with fewer_collections(), self.runtime.sessions() as session:
             run = RunState(session, rec, dry_run)
             run.publish = not dry_run and self._can_publish()
             run.failures = self._known_failures(session)

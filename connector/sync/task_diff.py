@@ -8,10 +8,10 @@ is ``unchanged`` and writes nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import fields
 
+from connector import jsoncodec
 from connector.sync.model import Assignee, Category, LinkState, StaticCategory, TaskAction, TaskSpec
 
 
@@ -23,8 +23,7 @@ def content_hash(spec: TaskSpec) -> str:
     same as ``asdict`` would give."""
     data = {name: getattr(spec, name) for name in _FIELDS}
     data["assignees"] = sorted(set(spec.assignees))
-    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(jsoncodec.canonical(data)).hexdigest()
 
 
 _FIELDS = tuple(f.name for f in fields(TaskSpec))

@@ -84,3 +84,43 @@ def test_the_directory_refresh_keeps_a_match_and_updates_directory_fields(store_
             )
     finally:
         engine.dispose()
+
+
+def test_one_call_with_rows_of_different_columns_sets_only_each_rows_columns(store_url: str) -> None:
+    upgrade(store_url)
+    engine = make_engine(store_url)
+    sessions = session_factory(engine)
+    a, b, c = (u["Ref_Key"] for u in USERS[:3])
+    try:
+        with sessions.begin() as s:
+            for ref, n in ((a, "A"), (b, "B")):
+                upsert_employee(
+                    s,
+                    onec_user_ref=ref,
+                    email=f"{n}@x.test",
+                    name=n,
+                    how_matched="email",
+                    tracker_employee_id=n,
+                )
+        with sessions.begin() as s:
+            written = upsert_employees(
+                s,
+                [
+                    {"onec_user_ref": b, "tracker_employee_id": "t-b", "how_matched": "manual"},
+                    {"onec_user_ref": a, "email": " A2@X.test ", "name": "A2", "onec_employee_ref": None},
+                    {"onec_user_ref": c, "email": "C@x.test", "name": "C", "onec_employee_ref": None},
+                ],
+            )
+        assert written == 3
+        with sessions() as s:
+            rows = {
+                e.onec_user_ref: (e.email, e.name, e.tracker_employee_id, e.how_matched)
+                for e in s.execute(select(Employee)).scalars()
+            }
+        assert rows == {
+            a: ("a2@x.test", "A2", "A", "email"),
+            b: ("b@x.test", "B", "t-b", "manual"),
+            c: ("c@x.test", "C", None, None),
+        }
+    finally:
+        engine.dispose()
