@@ -42,21 +42,33 @@ Figures (`large` seed: 21,938 objects read, 11,808 tasks created; 2-core shared 
   ≈ 10 % faster) but not the connector's wall time, which is CPU-bound with reading already
   hidden by read-ahead; a fair baseline has to ask for the same fields. 26 requests each side,
   0 link rows differing, webhook → feed p99 137-232 ms over 200.
-The target (≤ 1.3 ×) is met only when the box is quiet; the median measurement misses it by
-≈ 0.07. The connector is now CPU-bound (≈ 1.8–1.9 s of process CPU in ≈ 2.0–2.3 s wall) while
-the bare script spends half its 1.6 s waiting for 1C (≈ 0.8 s CPU), so every competing process
-on the two cores slows the connector more than the baseline.
-Where the CPU goes (timers and cProfile): reading overlaps with applying; JSON decoding of
-the pages ≈ 0.17 s (the same in the bare script) and the typed conversion ≈ 0.1 s run in the
-read-ahead thread; transform ≈ 0.4 s (Jinja sandbox render ≈ 0.13, unpadding the read fields
-≈ 0.07, the frozen TaskSpec/Transformed ≈ 0.06, assignees ≈ 0.04); content hash, payload and
-LinkData ≈ 0.25 s; link writes ≈ 0.2 s of CPU (plus SQLite's commit per page, as in the bare
-script); the directory's 471 single-row upserts (``upsert_employees``) ≈ 0.09 s; link and
-task-code prefetch ≈ 0.1 s; run recording ≈ 0.1 s. What remains is the price of generic
-mappings (Jinja, typed values), per-item isolation and the code-conflict checks, none of which
-the product may drop. Outside this bench's files: batching ``upsert_employees`` (one
-``executemany``) would save ≈ 0.08 s, ``content_hash`` with one module-level JSONEncoder
-≈ 0.03 s, ``json_body`` running ``json.loads`` on the bytes instead of ``response.json()`` ≈ 0.035 s.
+- Round 6 (2026-11-26, quiet box, load 0.4-1.3; ``large 1000 3`` unless said): before, best of
+  5: 1.67 s vs 1.30 s (1.28) with the connector's process at ≈ 1.5 s of CPU. A sampling
+  profile (py-spy, both threads) showed the main thread busy only ≈ 74 % of the wall: the
+  read-ahead thread's JSON decoding holds the GIL, and CPython's cyclic collector ran every
+  700 new containers over a heap of long-lived objects (FastAPI, SQLAlchemy, the runtime),
+  ≈ 0.15-0.2 s per sync (the same runs with the collector off: 1.29-1.46 s). Changes:
+  - ``connector.sync.gctuning.fewer_collections`` raises the youngest generation's threshold
+    to 10,000 while a run is in progress (restored after): alone ≈ -0.35 s in this bench,
+    whose process also holds the app and earlier runs;
+  - content hashes and the link rows' JSON written with orjson (``connector.jsoncodec``:
+    byte-identical to ``json`` for float-free values, property-tested; the hashes in the
+    store do not change): ≈ -0.1 s of CPU; decoding stays with ``json`` (orjson reads an
+    integer beyond 64 bits as a float, and excluding those by scanning each page cost as much
+    as orjson saved: a regex over a 1.5 MB page took 13 ms, a ``translate`` 1 ms, against
+    4.3 ms → 3.0 ms for decoding);
+  - the directory's 471 employee upserts as one ``executemany``.
+  After: best of 3 1.28 s vs 1.27 s, ratio **1.01**; ``large 200 3``: 1.34 s vs 1.33 s (1.00).
+  Given the same GC threshold, the bare script gained little in one A/B (best of 5 1.30 s with
+  it, 1.34 s without): it spends its time waiting for 1C, not collecting.
+  26 requests each side, 0 link rows differing; idle tick: exchange plan 1 request, scan
+  11-12; webhook → feed over 1,000 e-mails: median 93 ms, p99 192 ms.
+Where the CPU still goes (cProfile, before round 6): JSON decoding of the pages ≈ 0.17 s (the
+same in the bare script) and the typed conversion ≈ 0.1 s run in the read-ahead thread;
+transform ≈ 0.4 s (Jinja sandbox render ≈ 0.13, unpadding the read fields ≈ 0.07, the frozen
+TaskSpec/Transformed ≈ 0.06, assignees ≈ 0.04); content hash, payload and LinkData ≈ 0.25 s
+(less with orjson); link writes ≈ 0.2 s of CPU (plus SQLite's commit per page, as in the bare
+script); link and task-code prefetch ≈ 0.1 s; run recording ≈ 0.1 s.
 """
 
 from __future__ import annotations
