@@ -1,4 +1,4 @@
-"""Fewer garbage-collector passes while a run turns pages of 1C objects into tasks.
+"""Fewer garbage-collector passes while a run turns pages of 1C objects into tasks (or labour into 1C).
 
 Every page decoded from 1C is a thousand dicts and lists that live just long enough (one
 page) to be promoted out of the youngest generation, so CPython's default threshold (a

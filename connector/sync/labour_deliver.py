@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from connector.onec.errors import OneCError
 from connector.store.models import Labour, OutboxIntent
 from connector.store.queues import claim_outbox
+from connector.sync.gctuning import fewer_collections
 from connector.sync.labour_deliver_odata import WeekWriter
 from connector.sync.labour_diff import week_rows
 from connector.sync.labour_settle import FAILURE_KIND, Settlement
@@ -192,6 +193,11 @@ def _deliver_soap(
 def deliver_pending(runtime: Runtime, worker_id: str, limit: int = 200) -> dict[str, int]:
     """Claim up to ``limit`` due labour intents and deliver them; returns counters
     (``claimed``, ``delivered``, ``written``, ``unchanged``, ``retrying``, ``parked``, ``onec_requests``)."""
+    with fewer_collections():
+        return _deliver_claimed(runtime, worker_id, limit)
+
+
+def _deliver_claimed(runtime: Runtime, worker_id: str, limit: int) -> dict[str, int]:
     counts: Counter[str] = Counter()
     with runtime.sessions.begin() as session:
         claimed = claim_outbox(session, worker_id, limit, prefix=OUTBOX_PREFIX)
