@@ -230,6 +230,7 @@ def build_jobs(runtime: Runtime, intervals: Intervals | None = None) -> list[Job
             _bind(deliver_job, runtime, worker_id("deliver")),
             serial=False,
         ),
+        JobSpec("runs", every(seconds=RUNS_SWEEP_SECONDS), _bind(runs_sweep_job, runtime)),
         JobSpec(
             "reconcile",
             CronTrigger.from_crontab(intervals.reconcile_cron),
@@ -271,6 +272,30 @@ def deliver_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
     counts = deliver_pending(runtime, worker, limit)
     counts.update(sync_plan_fact(runtime, refresh=bool(counts.get("delivered"))))
     return counts
+
+
+RUNS_SWEEP_SECONDS = 300.0
+
+
+def runs_sweep_job(runtime: Runtime) -> int:
+    """Close the runs a dead process left ``running`` (``ONEC_BRIDGE_RUN_STALE_AFTER``)."""
+    from connector.store.history import abandon_dead_runs
+
+    stale_after = timedelta(seconds=runtime.settings.run_stale_after)
+    with runtime.sessions.begin() as s:
+        closed = abandon_dead_runs(s, stale_after)
+        for run in closed:
+            reason = next((k for k in run.counters if k.startswith("abandoned:")), "abandoned")
+            log.warning(
+                "run %s (%s %s, started %s by %s) closed as %s",
+                run.id,
+                run.kind,
+                run.trigger,
+                run.started_at.isoformat(),
+                run.owner or "an unknown process",
+                reason,
+            )
+    return len(closed)
 
 
 def reconcile_job(runtime: Runtime) -> None:

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     deliver_interval: float = Field(default=5.0, gt=0, le=3600, description="labour outbox delivery, s")
     labour_interval: float = Field(default=600.0, gt=0, le=86_400, description="labour tick, s")
     reconcile_cron: str = Field(default="30 3 * * *", description="full re-read of every mapping (crontab)")
+    run_stale_after: float = Field(
+        default=3600.0,
+        ge=60,
+        le=7 * 86_400,
+        description="a run with no progress for this long (s) is closed as abandoned; "
+        "a run whose process on this host is gone is closed at once",
+    )
 
     # Money in the per-employee output report: billable hours x rate (per work type, else default).
     default_hourly_rate: float | None = Field(default=None, ge=0)

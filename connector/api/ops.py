@@ -44,6 +44,8 @@ def run_json(run: Run) -> dict[str, Any]:
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
         "counters": dict(sorted((run.counters or {}).items())),
+        "owner": run.owner,
+        "heartbeat_at": _iso(run.heartbeat_at),
     }
 
 

@@ -3,22 +3,79 @@
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.store.models import Failure, Run, RunItem
+from connector.store.owner import owner_alive, process_owner
 from connector.store.types import utcnow
 
 
 def start_run(session: Session, kind: str, trigger: str, mapping: str | None = None) -> Run:
-    """Open a run record (status ``running``) so an operator sees work in progress."""
-    run = Run(kind=kind, trigger=trigger, mapping=mapping, started_at=utcnow(), status="running", counters={})
+    """Open a run record (status ``running``, owned by this process) so an operator sees work
+    in progress."""
+    now = utcnow()
+    run = Run(
+        kind=kind,
+        trigger=trigger,
+        mapping=mapping,
+        started_at=now,
+        status="running",
+        counters={},
+        owner=process_owner(),
+        heartbeat_at=now,
+    )
     session.add(run)
     session.flush()
     return run
+
+
+def heartbeat(run: Run) -> None:
+    """Note that the run's process is alive and making progress (on every flush of its counters).
+
+    A run the sweep took for dead (a long silence on another host) is ``running`` again."""
+    run.heartbeat_at = utcnow()
+    if run.status == "abandoned":
+        run.status, run.finished_at = "running", None
+
+
+def abandon_dead_runs(
+    session: Session,
+    stale_after: timedelta,
+    *,
+    now: datetime | None = None,
+    alive: Callable[[str], bool | None] = owner_alive,
+) -> list[Run]:
+    """Close as ``abandoned`` the runs left ``running`` by a process that died.
+
+    A run is abandoned when its owner is a process of this host that no longer exists
+    (``abandoned:owner_gone``), or when it has shown no sign of life for ``stale_after``
+    (``abandoned:no_heartbeat``; runs of other hosts, and runs from before owners were
+    recorded, are judged this way only). Work a run committed stays; only its record closes.
+    """
+    now = now or utcnow()
+    closed: list[Run] = []
+    for run in session.execute(select(Run).where(Run.status == "running")).scalars():
+        verdict = alive(run.owner) if run.owner else None
+        last = run.heartbeat_at or run.started_at
+        if verdict is False:
+            reason = "owner_gone"
+        elif verdict is None and last is not None and now - last > stale_after:
+            reason = "no_heartbeat"
+        else:
+            continue
+        tally = Tally(run.counters or {})
+        tally[f"abandoned:{reason}"] += 1
+        run.counters = dict(tally)
+        run.status = "abandoned"
+        run.finished_at = now
+        closed.append(run)
+    session.flush()
+    return closed
 
 
 def record_run_item(

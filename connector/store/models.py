@@ -200,6 +200,10 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="running")
     counters: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The process running it (``connector.store.owner``) and when it last wrote progress: a run
+    # whose process died (SIGKILL, OOM, power) is closed as ``abandoned`` by the runs sweep.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RunItem(Base):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from connector.store.history import finish_run, start_run
+from connector.store.history import finish_run, heartbeat, start_run
 from connector.store.models import Run, RunItem
 
 
@@ -55,6 +55,7 @@ class LabourRecord:
             session.add(item)
         self._items.clear()
         run.counters = dict(self.counters)
+        heartbeat(run)
         if status is not None:
             finish_run(session, run, status)
         session.flush()

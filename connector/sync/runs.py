@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from connector.store.history import finish_run, start_run
+from connector.store.history import finish_run, heartbeat, start_run
 from connector.store.models import Run, RunItem
 
 QUIET_OUTCOMES = frozenset({"unchanged"})
@@ -94,6 +94,7 @@ class RunRecorder:
             session.execute(insert(RunItem), rows)
         self._pending.clear()
         run.counters = dict(self.counters)
+        heartbeat(run)
         if status is not None:
             finish_run(session, run, status)
         else:

@@ -177,3 +177,26 @@ def test_built_in_job_periods_come_from_the_settings(tmp_path: Path) -> None:
     assert "hour='2'" in str(specs["reconcile"].trigger) and "minute='15'" in str(specs["reconcile"].trigger)
     writers = {n for n, s in specs.items() if s.serial}
     assert writers == set(specs) - {"deliver"}  # everything that touches directory/links is serial
+
+
+def test_the_runs_job_closes_runs_a_dead_process_left_running(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    from connector.store.history import start_run
+    from connector.store.models import Run
+
+    with runtime.sessions.begin() as s:
+        dead = start_run(s, "inbound", "full", "service")
+        dead.owner = "elsewhere.example/1/2/3"
+        dead.heartbeat_at = dead.started_at - timedelta(seconds=runtime.settings.run_stale_after + 60)
+        live = start_run(s, "labour", "schedule")
+        ids = dead.id, live.id
+    jobs = {spec.name: spec for spec in build_jobs(runtime)}
+    with caplog.at_level("WARNING", logger="connector"):
+        assert run_job(runtime, jobs["runs"]) == "ran"
+    with runtime.sessions() as s:
+        assert [s.get(Run, i).status for i in ids] == ["abandoned", "running"]  # type: ignore[union-attr]
+    assert any(
+        f"run {ids[0]} " in r.getMessage() and "abandoned:no_heartbeat" in r.getMessage()
+        for r in caplog.records
+    )
