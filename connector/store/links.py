@@ -321,11 +321,16 @@ def upsert_employees(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     ``tracker_employee_id``, ``how_matched``); columns a row leaves out keep their stored value,
     so the directory refresh never clears a match. Two replicas upserting the same users at once
     both succeed (no read-then-insert race on the unique ``onec_user_ref``). E-mails are stored
-    lower-case. Rows are written in ``onec_user_ref`` order so concurrent writers lock alike.
+    lower-case. Rows go as one executemany per set of columns, each in ``onec_user_ref`` order, so
+    concurrent writers (each passing one set of columns, as the directory and the matcher do)
+    lock alike.
     """
     now = utcnow()
+    merged: dict[str, dict[str, Any]] = {}  # a user twice: as if written one after the other
+    for row in rows:
+        merged.setdefault(str(row["onec_user_ref"]), {}).update(row)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: str(r["onec_user_ref"])):
+    for _, row in sorted(merged.items()):
         values = dict(row)
         if "email" in values:
             email = values["email"]
@@ -341,7 +346,7 @@ def upsert_employees(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         stmt = dialect.insert(table)
         set_ = {name: stmt.excluded[name] for name in (*columns, "updated_at")}
         session.execute(stmt.on_conflict_do_update(index_elements=["onec_user_ref"], set_=set_), params)
-    return len(rows)
+    return len(merged)
 
 
 def upsert_employee(

@@ -124,3 +124,37 @@ def test_one_call_with_rows_of_different_columns_sets_only_each_rows_columns(sto
         }
     finally:
         engine.dispose()
+
+
+def test_a_user_named_twice_in_one_call_is_written_as_if_one_after_the_other(store_url: str) -> None:
+    upgrade(store_url)
+    engine = make_engine(store_url)
+    sessions = session_factory(engine)
+    ref = USERS[0]["Ref_Key"]
+    try:
+        with sessions.begin() as s:
+            written = upsert_employees(
+                s,
+                [
+                    {
+                        "onec_user_ref": ref,
+                        "email": "first@x.test",
+                        "name": "First",
+                        "onec_employee_ref": None,
+                    },
+                    {"onec_user_ref": ref, "tracker_employee_id": "t-9", "how_matched": "email"},
+                    {"onec_user_ref": ref, "name": "Second"},
+                    {"onec_user_ref": ref, "name": "Third"},  # same columns: one statement on PostgreSQL
+                ],
+            )
+        assert written == 1
+        with sessions() as s:
+            row = s.execute(select(Employee).where(Employee.onec_user_ref == ref)).scalar_one()
+            assert (row.email, row.name, row.tracker_employee_id, row.how_matched) == (
+                "first@x.test",
+                "Third",
+                "t-9",
+                "email",
+            )
+    finally:
+        engine.dispose()
