@@ -1,4 +1,5 @@
-"""Shared fixtures: store URLs for both back-ends, and the PostgreSQL policy (REQUIRE_PG)."""
+"""Shared fixtures: store URLs for both back-ends (and migrated sessions over them), and the
+PostgreSQL policy (REQUIRE_PG)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from connector.store.db import make_engine, session_factory
+from connector.store.migrate import upgrade
 from tests.support.pg import fresh_database
 
 
@@ -25,3 +29,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     else:
         with fresh_database() as url:
             yield url
+
+
+@pytest.fixture
+def sessions(store_url: str) -> Iterator[sessionmaker[Session]]:
+    """Session factory over a store upgraded to head by the packaged migrations."""
+    upgrade(store_url)
+    engine = make_engine(store_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,23 +10,15 @@ import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.entries import EntryValues, entries_in_window, upsert_entries
-from connector.store.migrate import upgrade
 from tests.integration.api.feed_helpers import put_employee, put_task
 from tests.support.connector_app import running_connector
 
 
 @pytest.fixture
-def sessions(store_url: str) -> Iterator[sessionmaker[Session]]:
-    from connector.store.db import make_engine, session_factory
-
-    upgrade(store_url)
-    engine = make_engine(store_url)
-    factory = session_factory(engine)
-    put_employee(factory, 1, "ivanov.i@crm.example", "Иванов", "bc-1")
-    try:
-        yield factory
-    finally:
-        engine.dispose()
+def sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The shared migrated store, with one tracker employee in it."""
+    put_employee(sessions, 1, "ivanov.i@crm.example", "Иванов", "bc-1")
+    return sessions
 
 
 def at(hour: int, minute: int = 0, day: int = 3) -> datetime:

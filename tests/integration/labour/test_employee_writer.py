@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.store.db import make_engine, session_factory
 from connector.store.links import upsert_employee, upsert_employees
-from connector.store.migrate import upgrade
 from connector.store.models import Employee
 from connector.sync.directory import build_directory
 from connector.sync.labour_employees import refresh_directory
@@ -24,16 +20,6 @@ USERS = [
     }
     for i in range(40)
 ]
-
-
-@pytest.fixture
-def sessions(store_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(store_url)
-    engine = make_engine(store_url)
-    try:
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def test_concurrent_directory_refreshes_of_the_same_users_never_collide(

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from tests.integration.mock_1c.helpers import error_of, first, get_json, url
+from tests.integration.mock_1c.helpers import employee, error_of, first, get_json, timesheet, url
 from tests.support.mock1c import MockOneC
 
 DOC = "Document_УчетВремени"
@@ -24,24 +24,6 @@ def write(m: MockOneC, method: str, resource: str, body: Any = None) -> requests
         timeout=10,
         headers={"Content-Type": "application/json"},
     )
-
-
-def timesheet(employee: str, monday: str, sunday: str, **hours: float) -> dict[str, Any]:
-    work_type = "ef6dc999-13b0-5fe2-9247-faf5b05fcee8"
-    row = {"LineNumber": "1", "ВидРабот_Key": work_type, **{f"{d}Длительность": h for d, h in hours.items()}}
-    return {
-        "Date": monday + "T00:00:00",
-        "Сотрудник_Key": employee,
-        "ДатаС": monday + "T00:00:00",
-        "ДатаПо": sunday + "T00:00:00",
-        "Операции": [row],
-    }
-
-
-def employee(m: MockOneC, n: int) -> str:
-    return get_json(m, "Catalog_Сотрудники", **{"$orderby": "Code", "$skip": str(n), "$top": "1"})["value"][
-        0
-    ]["Ref_Key"]
 
 
 def test_week_must_run_monday_to_sunday(mock_1c: MockOneC) -> None:

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.mock_1c.helpers import error_of, get_json, url
+from tests.integration.mock_1c.helpers import WORK_TYPE, employee, error_of, get_json, timesheet, url
 from tests.support.mock1c import MockOneC, running_mock_1c
 
 DOC = "Document_УчетВремени"
 REG = "AccumulationRegister_ЗаданияНаРаботу_RecordType"
 CLOSING = "Constant_ТТ_ДатаЗапретаИзменения"
 HEADER = "1C_OData-DataLoadMode"
-WORK_TYPE = "ef6dc999-13b0-5fe2-9247-faf5b05fcee8"
 
 
 def call(
@@ -31,22 +30,6 @@ def call(
         headers[HEADER] = load
     data = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
     return requests.request(method, url(m, resource), data=data, auth=m.auth, timeout=10, headers=headers)
-
-
-def timesheet(employee: str, monday: str, sunday: str, **hours: float) -> dict[str, Any]:
-    row = {"LineNumber": "1", "ВидРабот_Key": WORK_TYPE, **{f"{d}Длительность": h for d, h in hours.items()}}
-    return {
-        "Date": monday + "T00:00:00",
-        "Сотрудник_Key": employee,
-        "ДатаС": monday + "T00:00:00",
-        "ДатаПо": sunday + "T00:00:00",
-        "Операции": [row],
-    }
-
-
-def employee(m: MockOneC, n: int) -> str:
-    rows = get_json(m, "Catalog_Сотрудники", **{"$orderby": "Code", "$skip": str(n), "$top": "1"})["value"]
-    return str(rows[0]["Ref_Key"])
 
 
 def documents_of(m: MockOneC, emp: str) -> list[dict[str, Any]]:
