@@ -25,9 +25,9 @@ SESSION_POOL = 100
 @pytest.fixture
 def loop(tmp_path: Path) -> Iterator[ChaosLoop]:
     # Each round SIGKILLs up to three connector processes (sync tasks, sync labour, serve), and a
-    # start of a session whose answer a fault lost also stays open: mock 1C never ends those
-    # sessions, unlike a real 1C server (idle timeout), so its default pool of 20 would run out
-    # during the long variant and refuse every later session (406) for good.
+    # start of a session whose answer a fault lost also stays open until mock 1C ends it as idle
+    # (--session-timeout, 20 min, as a 1C server does): longer than the long variant, whose kills
+    # would fill the default pool of 20 and have every later session refused (406).
     chaos = ChaosLoop(tmp_path, seed=11, onec_sessions=SESSION_POOL)
     try:
         chaos.start_onec()
