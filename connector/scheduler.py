@@ -47,6 +47,7 @@ from connector.metrics import Metrics
 from connector.runtime import Runtime
 from connector.settings import Settings
 from connector.store.db import is_postgresql
+from connector.store.history import finish_run
 from connector.store.links import get_cursor, set_cursor
 from connector.store.models import InboxEvent, OutboxIntent, Run
 from connector.store.types import utcnow
@@ -366,11 +367,7 @@ def fail_open_runs(runtime: Runtime, run_ids: list[int], exc: BaseException) -> 
         with runtime.sessions.begin() as s:
             runs = s.query(Run).where(Run.id.in_(run_ids), Run.status == "running").all()
             for run in runs:
-                counters = dict(run.counters or {})
-                counters[f"failed:{type(exc).__name__}"] = counters.get(f"failed:{type(exc).__name__}", 0) + 1
-                run.counters = counters
-                run.status = "failed"
-                run.finished_at = utcnow()
+                finish_run(s, run, "failed", {f"failed:{type(exc).__name__}": 1})
             return len(runs)
     except Exception:
         log.exception("could not mark runs %s as failed", run_ids)

@@ -68,13 +68,8 @@ def abandon_dead_runs(
             reason = "no_heartbeat"
         else:
             continue
-        tally = Tally(run.counters or {})
-        tally[f"abandoned:{reason}"] += 1
-        run.counters = dict(tally)
-        run.status = "abandoned"
-        run.finished_at = now
+        finish_run(session, run, "abandoned", {f"abandoned:{reason}": 1})
         closed.append(run)
-    session.flush()
     return closed
 
 
