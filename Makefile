@@ -20,7 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy connector mock_1c mock_tracker
+	$(BIN)/mypy connector mock_1c mock_tracker testbed
 
 test: $(STAMP) lint
 	$(BIN)/pytest -q -p no:cacheprovider tests

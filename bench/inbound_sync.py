@@ -94,14 +94,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from connector.api.app import create_app
 from connector.runtime import Runtime
 from connector.store.migrate import upgrade
-from connector.sync.directory import DEPARTMENTS, EMPLOYEES, USER_FIELDS, USERS, build_directory
-from connector.sync.inbound import InboundEngine
-from connector.sync.inbound_apply import static_ref
-from connector.sync.inbound_items import mapping_select
-from connector.sync.inbound_queue import InboxReport, InboxWorker
-from tests.support.connector_app import WEBHOOK_SECRET, make_runtime
-from tests.support.mock1c import MockOneC, running_mock_1c
-from tests.support.servers import ThreadedServer, free_port
+from connector.sync.core.directory import DEPARTMENTS, EMPLOYEES, USER_FIELDS, USERS, build_directory
+from connector.sync.inbound.apply import static_ref
+from connector.sync.inbound.engine import InboundEngine
+from connector.sync.inbound.inbox import InboxReport, InboxWorker
+from connector.sync.inbound.items import mapping_select
+from testbed.connector_app import WEBHOOK_SECRET, make_runtime
+from testbed.mock1c import MockOneC, running_mock_1c
+from testbed.servers import ThreadedServer, free_port
 
 SCALE = sys.argv[1] if len(sys.argv) > 1 else "large"
 WEBHOOKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000

@@ -42,14 +42,14 @@ from connector.runtime import Runtime
 from connector.settings import Settings
 from connector.store.db import make_engine, session_factory
 from connector.store.migrate import upgrade
-from connector.sync.labour_deliver import deliver_all
-from connector.sync.labour_deliver_odata import marker, row_json
-from connector.sync.labour_diff import diff_labour, week_rows
-from connector.sync.labour_employees import read_people
-from connector.sync.labour_state import enqueue, load_written
-from connector.sync.model import LabourAggregate, LabourKey
-from tests.support.labour import service_mapping
-from tests.support.mock1c import MockOneC, running_mock_1c
+from connector.sync.core.labour_diff import diff_labour, week_rows
+from connector.sync.core.model import LabourAggregate, LabourKey
+from connector.sync.labour.deliver import deliver_all
+from connector.sync.labour.deliver_odata import marker, row_json
+from connector.sync.labour.employees import read_people
+from connector.sync.labour.state import enqueue, load_written
+from testbed.labour import service_mapping
+from testbed.mock1c import MockOneC, running_mock_1c
 
 FIRST = date(2026, 3, 2)
 INTEREST = "Document_CRM_Интерес"
@@ -132,7 +132,7 @@ def connector_run(channel: str, aggs: list[LabourAggregate], mock: MockOneC, db:
 
 
 def bare_odata(aggs: list[LabourAggregate], mock: MockOneC) -> tuple[float, int]:
-    from connector.sync.labour_diff import make_entry
+    from connector.sync.core.labour_diff import make_entry
 
     by_week: dict[tuple[str, date], list[Any]] = {}
     for a in aggs:
@@ -162,7 +162,7 @@ def bare_odata(aggs: list[LabourAggregate], mock: MockOneC) -> tuple[float, int]
 
 def bare_soap(aggs: list[LabourAggregate], mock: MockOneC) -> tuple[float, int]:
     from connector.onec.soap import LabourRow, LabourService
-    from connector.sync.keys import row_key
+    from connector.sync.core.keys import row_key
 
     svc = LabourService(mock.base_url, mock.user, mock.password)
     rows = [

@@ -43,10 +43,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.mock1c import MockOneC, running_mock_1c  # noqa: E402
-from tests.support.servers import script  # noqa: E402
+from testbed.mock1c import MockOneC, running_mock_1c  # noqa: E402
+from testbed.servers import script  # noqa: E402
 
-IMPORTS = "import connector.cli, connector.runtime, connector.sync.inbound, connector.onec.client"
+IMPORTS = "import connector.cli, connector.runtime, connector.sync.inbound.engine, connector.onec.client"
 
 
 def env_for(mock: MockOneC, store: Path) -> dict[str, str]:
@@ -114,7 +114,7 @@ def profile(scale: str, top: int) -> None:
         os.environ.update(env_for(mock, Path(tmp) / "store.db"))
         from connector.cli import open_runtime
         from connector.settings import Settings
-        from connector.sync.inbound import InboundEngine
+        from connector.sync.inbound.engine import InboundEngine
 
         runtime = open_runtime(Settings())
         engine = InboundEngine(runtime)

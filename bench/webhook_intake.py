@@ -45,7 +45,7 @@ from starlette.concurrency import run_in_threadpool
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SECRET = "webhook-secret-for-connector-tests"  # tests.support.connector_app.WEBHOOK_SECRET
+SECRET = "webhook-secret-for-connector-tests"  # testbed.connector_app.WEBHOOK_SECRET
 TYPE = "Document_CRM_Интерес"
 HEADER = "X-Onec-Signature"
 
@@ -99,7 +99,7 @@ def bare_app(db: Path) -> FastAPI:
 
 def connector_app(db: Path) -> Any:
     from connector.api.app import create_app
-    from tests.support.connector_app import make_runtime
+    from testbed.connector_app import make_runtime
 
     return create_app(make_runtime(f"sqlite:///{db}"))
 
@@ -193,7 +193,7 @@ def fire(kind: str, url: str, bodies: list[bytes], threads: int) -> Result:
 
 
 def start_server(kind: str, db: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    from tests.support.servers import free_port, wait_until_up
+    from testbed.servers import free_port, wait_until_up
 
     port = free_port()
     log = Path(tempfile.mkstemp(prefix=f"bench-{kind}-", suffix=".log")[1])

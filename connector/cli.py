@@ -67,12 +67,26 @@ def validate(
     target = directory or settings.mappings_dir
     sets = None
     if online:
-        from connector.mapping.online import OnlineMetadataError, fetch_entity_sets
+        from connector.mapping.online import entity_sets
+        from connector.onec.client import ODataClient
 
         try:
-            sets = fetch_entity_sets(settings)
-        except OnlineMetadataError as exc:
-            fail(str(exc), 1)
+            with ODataClient(
+                settings.onec_url,
+                settings.onec_user,
+                settings.onec_password.get_secret_value(),
+                timezone=settings.onec_timezone,
+                timeout=settings.onec_timeout,
+                deadline=settings.onec_deadline,
+            ) as client:
+                published = client.metadata()
+        except Exception as exc:  # any failure to reach 1C is reported, not raised as a trace
+            fail(
+                f"cannot read $metadata from ONEC_BRIDGE_ONEC_URL={settings.onec_url}: "
+                f"{exc.__class__.__name__}: {exc}",
+                1,
+            )
+        sets = entity_sets(published)
     try:
         files = load_loaded(target, sets)
     except MappingError as exc:
@@ -159,8 +173,8 @@ def run_cycle(
     Each run holds the job lock(s) the service takes for the same work (waiting ``lock_wait`` s)."""
     from rich.progress import Progress
 
-    from connector.sync.inbound import InboundEngine
-    from connector.sync.inbound_locks import LockBusy, inbound_locks
+    from connector.sync.inbound.engine import InboundEngine
+    from connector.sync.inbound.locks import LockBusy, inbound_locks
 
     if mapping is not None:
         runtime.mapping(mapping)
@@ -200,8 +214,8 @@ def run_cycle(
 def locked_labour_run(runtime: Runtime, mapping: str | None, dry_run: bool, wait: float = 600.0) -> Any:
     """A labour run under the service's ``labour`` job lock: a run of ``serve`` that pulled the
     tracker earlier must not commit its older picture over this one (waits up to 10 minutes)."""
-    from connector.scheduler import job_lock
-    from connector.sync.labour import LabourEngine
+    from connector.store.locks import job_lock
+    from connector.sync.labour.engine import LabourEngine
 
     with job_lock(runtime.engine, "labour", wait=wait) as got:
         if not got:
@@ -211,9 +225,9 @@ def locked_labour_run(runtime: Runtime, mapping: str | None, dry_run: bool, wait
 
 def run_resync(runtime: Runtime, mapping: str, refs: list[str] | None, lock_wait: float = 600.0) -> bool:
     """Re-read a mapping (or some of its objects) from 1C now, under the service's job locks of
-    that mapping (see ``connector.sync.inbound_locks``)."""
-    from connector.sync.inbound import InboundEngine
-    from connector.sync.inbound_locks import LockBusy, inbound_locks
+    that mapping (see ``connector.sync.inbound.locks``)."""
+    from connector.sync.inbound.engine import InboundEngine
+    from connector.sync.inbound.locks import LockBusy, inbound_locks
 
     runtime.mapping(mapping)
     try:

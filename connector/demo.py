@@ -188,10 +188,10 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
     from connector.logs import configure_logging
     from connector.runtime import Runtime
     from connector.service import background_service, migrate
-    from connector.sync.inbound import InboundEngine
-    from connector.sync.inbound_queue import process_inbox
-    from connector.sync.labour import LabourEngine
-    from connector.sync.labour_deliver import deliver_pending
+    from connector.sync.inbound.engine import InboundEngine
+    from connector.sync.inbound.inbox import process_inbox
+    from connector.sync.labour.deliver import deliver_pending
+    from connector.sync.labour.engine import LabourEngine
 
     console = Console()
     work = data_dir or Path(tempfile.mkdtemp(prefix="onec-bridge-demo-"))

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from connector.mapping.schema import Mapping
 from connector.store.models import Employee, Labour, Link
-from connector.sync.labour_planfact import participant_plans
-from connector.sync.model import LabourAggregate, LabourKey, Plan, Thresholds
-from connector.sync.planfact import plan_fact as plan_fact_core
-from connector.sync.timesheet import Period, employee_output, sales_structure, timesheet
+from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
+from connector.sync.core.planfact import plan_fact as plan_fact_core
+from connector.sync.core.timesheet import Period, employee_output, sales_structure, timesheet
+from connector.sync.labour.planfact import participant_plans
 
 ReportName = Literal["plan-fact", "timesheet", "output", "sales"]
 REPORTS: tuple[str, ...] = ("plan-fact", "timesheet", "output", "sales")

@@ -21,14 +21,10 @@ keeps two replicas from polling the same queue at once.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import os
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,23 +35,22 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, event, text, update
+from sqlalchemy import event, update
 
 from connector.logs import run_context
 from connector.mapping.schema import Mapping
 from connector.metrics import Metrics
 from connector.runtime import Runtime
 from connector.settings import Settings
-from connector.store.db import is_postgresql
 from connector.store.history import finish_run
 from connector.store.links import get_cursor, set_cursor
+from connector.store.locks import job_lock
 from connector.store.models import InboxEvent, OutboxIntent, Run
 from connector.store.types import utcnow
+from connector.sync.inbound.locks import inbound_job_name
 
 log = logging.getLogger(__name__)
 
-_local_locks: dict[str, threading.Lock] = {}
-_local_guard = threading.Lock()
 _opened_runs: ContextVar[list[int] | None] = ContextVar("opened_runs", default=None)
 SERIAL = "serial"
 
@@ -66,74 +61,6 @@ def _note_opened_run(_mapper: Any, _conn: Any, run: Run) -> None:
     opened = _opened_runs.get()
     if opened is not None and run.id is not None:
         opened.append(int(run.id))
-
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for ``pg_try_advisory_lock`` derived from the job name."""
-    digest = hashlib.blake2b(f"onec-bridge:{name}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def _file_lock(engine: Engine, name: str) -> Any:
-    """An exclusive ``flock`` beside a SQLite file, so the CLI and ``serve`` exclude each other."""
-    import fcntl
-
-    database = engine.url.database
-    if not database or database == ":memory:":
-        return None
-    safe = "".join(c if c.isalnum() else "_" for c in name)
-    handle = open(f"{database}.{safe}.lock", "a")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return False
-    return handle
-
-
-@contextlib.contextmanager
-def job_lock(engine: Engine, name: str, wait: float = 0.0) -> Iterator[bool]:
-    """Yield True when this process holds the job's lock for the block, False when another does.
-
-    PostgreSQL: ``pg_try_advisory_lock`` (cluster-wide). SQLite: a thread lock plus a file lock
-    beside the database file (process-wide: a CLI run and ``serve`` never run one job together).
-    ``wait`` seconds: keep trying that long before giving up (the CLI waits; jobs do not).
-    """
-    deadline = time.monotonic() + wait
-    while True:
-        with _try_lock(engine, name) as got:
-            if got or time.monotonic() >= deadline:
-                yield got
-                return
-        time.sleep(0.5)
-
-
-@contextlib.contextmanager
-def _try_lock(engine: Engine, name: str) -> Iterator[bool]:
-    if not is_postgresql(engine):
-        with _local_guard:
-            lock = _local_locks.setdefault(name, threading.Lock())
-        got = lock.acquire(blocking=False)
-        handle = _file_lock(engine, name) if got else None
-        if handle is False:
-            lock.release()
-            got = False
-        try:
-            yield got
-        finally:
-            if got:
-                if handle:
-                    handle.close()
-                lock.release()
-        return
-    key = advisory_key(name)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
 def worker_id(job: str) -> str:
@@ -215,7 +142,7 @@ def build_jobs(runtime: Runtime, intervals: Intervals | None = None) -> list[Job
     for m in runtime.mappings:
         for kind, trigger in mapping_triggers(m):
             body = _bind(inbound_job, runtime, m.name, kind)
-            specs.append(JobSpec(f"inbound:{m.name}:{kind}", trigger, body, _gap(trigger)))
+            specs.append(JobSpec(inbound_job_name(m.name, kind), trigger, body, _gap(trigger)))
     every = IntervalTrigger
     specs += [
         JobSpec("inbox", every(seconds=intervals.inbox), _bind(inbox_job, runtime, worker_id("inbox"))),
@@ -247,19 +174,19 @@ def build_jobs(runtime: Runtime, intervals: Intervals | None = None) -> list[Job
 
 
 def inbound_job(runtime: Runtime, mapping: str, detection: str) -> Any:
-    from connector.sync.inbound import InboundEngine
+    from connector.sync.inbound.engine import InboundEngine
 
     return InboundEngine(runtime).run(mapping, trigger=detection)
 
 
 def inbox_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
-    from connector.sync.inbound_queue import process_inbox
+    from connector.sync.inbound.inbox import process_inbox
 
     return process_inbox(runtime, worker, limit)
 
 
 def labour_job(runtime: Runtime) -> Any:
-    from connector.sync.labour import LabourEngine
+    from connector.sync.labour.engine import LabourEngine
 
     return LabourEngine(runtime, worker_id=worker_id("labour"), deliver=False).run(trigger="schedule")
 
@@ -267,8 +194,8 @@ def labour_job(runtime: Runtime) -> Any:
 def deliver_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:
     """Deliver due labour intents, then write pending plan-fact flags to 1C (totals refreshed
     from the store first when this pass delivered something)."""
-    from connector.sync.labour_deliver import deliver_pending
-    from connector.sync.labour_flags import sync_plan_fact
+    from connector.sync.labour.deliver import deliver_pending
+    from connector.sync.labour.flags import sync_plan_fact
 
     counts = deliver_pending(runtime, worker, limit)
     counts.update(sync_plan_fact(runtime, refresh=bool(counts.get("delivered"))))
@@ -306,8 +233,8 @@ def reconcile_job(runtime: Runtime) -> None:
     The labour part takes the ``labour`` job's lock (skipped while a labour tick or a CLI labour
     run holds it) and is skipped when no tracker is configured, like the labour tick's input.
     """
-    from connector.sync.inbound import InboundEngine
-    from connector.sync.labour import LabourEngine
+    from connector.sync.inbound.engine import InboundEngine
+    from connector.sync.labour.engine import LabourEngine
 
     engine = InboundEngine(runtime)
     for m in runtime.mappings:

@@ -1,6 +1,6 @@
 """``POST /tracker/v1/time-entries``: the push intake for trackers that can send time.
 
-A batch is judged entry by entry (``connector.sync.intake``): the bad ones come back rejected
+A batch is judged entry by entry (``connector.sync.core.intake``): the bad ones come back rejected
 with a reason, the rest are stored idempotently by entry id (``connector.store.entries``). The
 answer is 202 ``{"accepted", "unchanged", "rejected", "results": [{"id", "status", "reason"}]}``
 in the order of the batch, and is sent only after the batch is committed.
@@ -29,7 +29,14 @@ from connector.store.entries import (
     tombstone_entries,
     upsert_entries,
 )
-from connector.sync.intake import MAX_BATCH, IntakeEntry, Rejection, batch_items, parse_entry, resolve_entry
+from connector.sync.core.intake import (
+    MAX_BATCH,
+    IntakeEntry,
+    Rejection,
+    batch_items,
+    parse_entry,
+    resolve_entry,
+)
 
 router = APIRouter(prefix="/tracker/v1", tags=["tracker"])
 log = logging.getLogger(__name__)

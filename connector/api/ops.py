@@ -227,7 +227,7 @@ def overruns(
 ) -> dict[str, Any]:
     """Tasks whose actual time reached the warn or alert share of the plan, and participants of
     project tasks over their own share (``level: participant``), worst first."""
-    from connector.sync.labour_planfact import overruns as find_overruns
+    from connector.sync.labour.planfact import overruns as find_overruns
 
     states = (level,) if level else ("warn", "alert")
     return {"items": find_overruns(session, runtime.mappings, states)}
@@ -238,8 +238,8 @@ def unmatched_employees(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
     """People the connector could not match, never guessed: 1C users named as assignees who have
     no usable e-mail (``side: onec``) and tracker employees without a 1C user (``side: tracker``).
     The 1C half needs no tracker; when the tracker cannot be asked, ``tracker_error`` says why."""
-    from connector.sync.employee_match import unmatched_employees as tracker_unmatched
-    from connector.sync.inbound_apply import unmatched_employees as onec_unmapped
+    from connector.sync.inbound.apply import unmatched_employees as onec_unmapped
+    from connector.sync.labour.employee_match import unmatched_employees as tracker_unmatched
     from connector.tracker.errors import TrackerError
 
     tracker_error: str | None = None

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from connector.api.deps import AdminAuth, RuntimeDep
 from connector.api.errors import ApiError
 from connector.onec.query import guid
-from connector.sync.inbound_queue import enqueue_resync
+from connector.sync.inbound.inbox import enqueue_resync
 
 router = APIRouter(tags=["ops"])
 MAX_REFS = 10_000

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from connector.api.deps import FeedAuth, RuntimeDep, SessionDep
 from connector.api.errors import ApiError
 from connector.store.models import Employee, Link
-from connector.sync.intake import printable
+from connector.sync.core.intake import printable
 
 router = APIRouter(prefix="/tracker/v1", tags=["tracker"])
 

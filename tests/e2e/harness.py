@@ -26,10 +26,10 @@ from sqlalchemy import create_engine, select, update
 
 from connector.store.models import Employee, OutboxIntent
 from connector.store.types import utcnow
-from connector.sync.labour_deliver_odata import DAY_FIELDS
-from connector.sync.model import RoundingRule
-from connector.sync.rounding import round_seconds
-from tests.support.servers import REPO_ROOT, ServerProcess, free_port, script
+from connector.sync.core.model import RoundingRule
+from connector.sync.core.rounding import round_seconds
+from connector.sync.labour.deliver_odata import DAY_FIELDS
+from testbed.servers import REPO_ROOT, ServerProcess, free_port, script
 
 INTEREST = "Document_CRM_Интерес"
 QUERY_SAFE = "$'(),:/*"

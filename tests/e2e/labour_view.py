@@ -21,9 +21,9 @@ from requests.auth import HTTPBasicAuth
 from sqlalchemy import select
 
 from connector.store.models import Failure
-from connector.sync.labour_deliver_odata import DAY_FIELDS
-from connector.sync.model import RoundingRule
-from connector.sync.rounding import round_seconds
+from connector.sync.core.model import RoundingRule
+from connector.sync.core.rounding import round_seconds
+from connector.sync.labour.deliver_odata import DAY_FIELDS
 from tests.e2e.harness import PASSWORD, TOKENS, USER, ChaosLoop
 
 PROJECT_ROUNDING = RoundingRule(5, "nearest")  # mappings/projects.yaml

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import script
+from testbed.servers import script
 
 
 @pytest.mark.slow

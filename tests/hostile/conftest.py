@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from testbed.connector_app import make_runtime, serve_runtime
+from testbed.servers import free_port
 from tests.hostile.support import HostileTarget
-from tests.support.connector_app import make_runtime, serve_runtime
-from tests.support.servers import free_port
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from connector.store.models import Base
-from tests.support.connector_app import RunningConnector
+from testbed.connector_app import RunningConnector
 
 EXAMPLES = max(1, int(os.environ.get("HOSTILE_EXAMPLES", "150")))
 

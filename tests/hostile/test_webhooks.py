@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connector.api.webhooks import SIGNATURE_HEADER, known_types, sign
+from testbed.connector_app import WEBHOOK_SECRET
 from tests.hostile.support import HOSTILE, HostileTarget, assert_sane, hostile_text, json_values
-from tests.support.connector_app import WEBHOOK_SECRET
 
 WEBHOOK = "/webhooks/1c"
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import REPO_ROOT
+from testbed.servers import REPO_ROOT
 
 BENCH = REPO_ROOT / "bench"
 SCRIPTS = sorted(BENCH.glob("*.py"))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connector import jsoncodec
-from connector.sync.model import Assignee
+from connector.sync.core.model import Assignee
 
 
 def json_values(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

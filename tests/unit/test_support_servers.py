@@ -3,7 +3,7 @@
 import requests
 from fastapi import FastAPI
 
-from tests.support.servers import ThreadedServer, free_port
+from testbed.servers import ThreadedServer, free_port
 
 
 def test_threaded_server_answers_on_loopback_and_releases_its_port() -> None:

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from connector.store.links import LinkData, upsert_link
+from testbed.connector_app import RunningConnector, running_connector
 from tests.integration.api.feed_helpers import put_employee, put_task, set_actuals
-from tests.support.connector_app import RunningConnector, running_connector
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from connector.api.app import create_app
-from tests.support.connector_app import RunningConnector, make_runtime, running_connector
-from tests.support.servers import ThreadedServer
+from testbed.connector_app import RunningConnector, make_runtime, running_connector
+from testbed.servers import ThreadedServer
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.connector_app import ADMIN_TOKEN, FEED_TOKEN, running_connector
+from testbed.connector_app import ADMIN_TOKEN, FEED_TOKEN, running_connector
 
 FEED = "/tracker/v1/tasks"
 INTAKE = "/tracker/v1/time-entries"

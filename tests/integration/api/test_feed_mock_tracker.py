@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from testbed.connector_app import FEED_TOKEN, running_connector
+from testbed.mocktracker import running_mock_tracker
 from tests.integration.api.feed_helpers import put_task
-from tests.support.connector_app import FEED_TOKEN, running_connector
-from tests.support.mocktracker import running_mock_tracker
 
 
 @pytest.mark.slow

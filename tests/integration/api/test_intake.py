@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from connector.store.entries import entries_in_window
+from testbed.connector_app import RunningConnector, running_connector
 from tests.integration.api.feed_helpers import put_employee, put_task
-from tests.support.connector_app import RunningConnector, running_connector
 
 URL = "/tracker/v1/time-entries"
 WIDE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))

@@ -10,8 +10,8 @@ import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.entries import EntryValues, entries_in_window, upsert_entries
+from testbed.connector_app import running_connector
 from tests.integration.api.feed_helpers import put_employee, put_task
-from tests.support.connector_app import running_connector
 
 
 @pytest.fixture

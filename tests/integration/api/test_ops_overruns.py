@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from testbed.connector_app import RunningConnector, running_connector
 from tests.integration.api.feed_helpers import put_task, set_actuals
-from tests.support.connector_app import RunningConnector, running_connector
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from testbed.servers import REPO_ROOT, free_port, script
 from tests.support.mock1c import MockOneC, mock_1c  # noqa: F401  (module-scoped fixture)
-from tests.support.servers import REPO_ROOT, free_port, script
 
 EXAMPLES = REPO_ROOT / "mappings"
 

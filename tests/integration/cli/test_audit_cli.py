@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from connector.store.db import make_engine, session_factory
 from connector.store.models import Link
+from testbed.servers import REPO_ROOT, script
 from tests.support.mock1c import running_mock_1c
-from tests.support.servers import REPO_ROOT, script
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from connector.store.migrate import current_revision, head_revision
-from tests.support.servers import REPO_ROOT, script
+from testbed.servers import REPO_ROOT, script
 
 EXAMPLES = REPO_ROOT / "mappings"
 

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from connector.runtime import Runtime
-from connector.scheduler import build_jobs, job_lock, run_job
+from connector.scheduler import build_jobs, run_job
+from connector.store.locks import job_lock
 from connector.store.models import Link, Run
-from connector.sync.inbound_locks import inbound_lock_names, inbound_locks
+from connector.sync.inbound.locks import inbound_lock_names, inbound_locks
+from testbed.connector_app import make_runtime
 from tests.integration.cli.test_cli import EXAMPLES, run
-from tests.support.connector_app import make_runtime
 from tests.support.mock1c import MockOneC, running_mock_1c
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from connector.runtime import Runtime
 from connector.store.models import Link
-from tests.support.connector_app import make_runtime
-from tests.support.mock1c import MockOneC
+from testbed.connector_app import make_runtime
+from testbed.mock1c import MockOneC
 
 NODE_CODE = "TT"
 

@@ -13,13 +13,13 @@ import requests
 
 from connector.api.app import create_app
 from connector.runtime import Runtime
-from connector.sync.inbound import InboundEngine
-from connector.sync.inbound_queue import process_resync_requests
+from connector.sync.inbound.engine import InboundEngine
+from connector.sync.inbound.inbox import process_resync_requests
+from testbed.connector_app import RunningConnector
+from testbed.mocktracker import running_mock_tracker
+from testbed.servers import ThreadedServer
 from tests.integration.inbound.helpers import admin_delete, admin_patch, links, onec_objects, runtime_for
-from tests.support.connector_app import RunningConnector
 from tests.support.mock1c import MockOneC, running_mock_1c
-from tests.support.mocktracker import running_mock_tracker
-from tests.support.servers import ThreadedServer
 
 INTEREST = "Document_CRM_Интерес"
 FINISHED = "Успешно завершен"

@@ -7,10 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connector.runtime import Runtime
-from connector.sync.inbound import InboundEngine
+from connector.sync.inbound.engine import InboundEngine
+from testbed.mock1c import MockOneC
 from tests.integration.inbound.helpers import admin_create, links, onec_objects, runtime_for
 from tests.integration.inbound.test_lifecycle import INTEREST, MAPPINGS_DIR, expected_service_codes, state_ref
-from tests.support.mock1c import MockOneC
 
 SERVICE = "ВидИнтереса eq 'Сервис' and DeletionMark eq false"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.sync.inbound import InboundEngine
+from connector.sync.inbound.engine import InboundEngine
 from tests.integration.inbound.helpers import links, onec_objects, runtime_for
 from tests.support.mock1c import running_mock_1c
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from connector.runtime import Runtime
 from connector.store.models import Failure, Run, RunItem
-from connector.sync.inbound import InboundEngine
-from connector.sync.inbound_apply import unmatched_employees
+from connector.sync.inbound.apply import unmatched_employees
+from connector.sync.inbound.engine import InboundEngine
+from testbed.mock1c import MockOneC
 from tests.integration.inbound.helpers import (
     admin_create,
     admin_delete,
@@ -19,7 +20,6 @@ from tests.integration.inbound.helpers import (
     onec_objects,
     runtime_for,
 )
-from tests.support.mock1c import MockOneC
 
 INTEREST = "Document_CRM_Интерес"
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 
 from connector.runtime import Runtime
-from connector.sync.inbound import InboundEngine
+from connector.sync.inbound.engine import InboundEngine
+from testbed.mock1c import MockOneC
 from tests.integration.inbound.helpers import admin_patch, links, onec_objects
-from tests.support.mock1c import MockOneC
 
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
 INTERESTS = "Document_CRM_Интерес"

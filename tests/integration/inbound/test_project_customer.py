@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 from connector.runtime import Runtime
-from connector.sync.inbound import InboundEngine
+from connector.sync.inbound.engine import InboundEngine
+from testbed.mock1c import MockOneC
 from tests.integration.inbound.helpers import links, onec_objects, runtime_for
-from tests.support.mock1c import MockOneC
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[3] / "mappings"
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from connector.runtime import Runtime
-from connector.sync.inbound import InboundEngine
-from connector.sync.inbound_items import RunState
+from connector.sync.inbound.engine import InboundEngine
+from connector.sync.inbound.items import RunState
 from connector.tracker.base import Capabilities, TaskPublication
 from tests.integration.inbound.helpers import links
 

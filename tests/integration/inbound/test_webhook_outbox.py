@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from connector.api.app import create_app
 from connector.store.models import InboxEvent
-from connector.sync.inbound_queue import process_inbox
+from connector.sync.inbound.inbox import process_inbox
+from testbed.connector_app import WEBHOOK_SECRET
+from testbed.servers import ThreadedServer, free_port
 from tests.integration.inbound.helpers import links, runtime_for
-from tests.support.connector_app import WEBHOOK_SECRET
 from tests.support.mock1c import running_mock_1c
-from tests.support.servers import ThreadedServer, free_port
 
 INTEREST = "Document_CRM_Интерес"
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from connector.api.webhooks import sign
 from connector.store.models import InboxEvent
-from connector.sync.inbound_queue import InboxWorker, process_inbox, process_resync_requests
+from connector.sync.inbound.inbox import InboxWorker, process_inbox, process_resync_requests
+from testbed.connector_app import WEBHOOK_SECRET, RunningConnector
+from testbed.servers import free_port
 from tests.integration.inbound.helpers import links, runtime_for
-from tests.support.connector_app import WEBHOOK_SECRET, RunningConnector
 from tests.support.mock1c import MockOneC, running_mock_1c
-from tests.support.servers import free_port
 
 INTEREST = "Document_CRM_Интерес"
 
@@ -34,7 +34,7 @@ def stack(tmp_path: Path) -> Iterator[tuple[MockOneC, RunningConnector]]:
     ) as onec:
         runtime = runtime_for(onec, f"sqlite:///{tmp_path / 'store.db'}")
         from connector.api.app import create_app
-        from tests.support.servers import ThreadedServer
+        from testbed.servers import ThreadedServer
 
         with ThreadedServer(create_app(runtime), port=app_port) as server:
             yield onec, RunningConnector(url=server.url, runtime=runtime, server=server)

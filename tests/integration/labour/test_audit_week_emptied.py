@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from connector.sync.labour import LabourEngine
-from tests.support.labour import LabourWorld, labour_world
+from connector.sync.labour.engine import LabourEngine
+from testbed.labour import LabourWorld, labour_world
 
 MONDAY, SUNDAY = date(2026, 3, 2), date(2026, 3, 8)
 

@@ -14,9 +14,9 @@ import requests
 
 from connector.mapping.schema import Mapping
 from connector.store.history import list_failures
-from connector.sync.labour import INPUT_FAILURE, LabourEngine
-from connector.sync.labour_deliver_odata import DAY_FIELDS
-from tests.support.labour import INTEREST, LabourWorld, labour_world
+from connector.sync.labour.deliver_odata import DAY_FIELDS
+from connector.sync.labour.engine import INPUT_FAILURE, LabourEngine
+from testbed.labour import INTEREST, LabourWorld, labour_world
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)
 CROWDED = date(2026, 3, 4)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from connector.store.db import make_engine, session_factory
 from connector.store.migrate import upgrade
 from connector.store.models import Failure
-from connector.sync.labour import CLOSED_FAILURE, closed_change_ref, forget_settled_closed_changes
-from connector.sync.model import ClosedPeriodChange, LabourKey
+from connector.sync.core.model import ClosedPeriodChange, LabourKey
+from connector.sync.labour.engine import CLOSED_FAILURE, closed_change_ref, forget_settled_closed_changes
 
 CLOSING = date(2026, 3, 1)
 

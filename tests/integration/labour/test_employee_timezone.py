@@ -11,9 +11,9 @@ import pytest
 from connector.settings import Settings
 from connector.store.entries import EntryValues, upsert_entries
 from connector.store.models import Employee
-from connector.sync.labour import LabourEngine, employee_zones
-from connector.sync.labour_pull import EMAIL_KEY
-from tests.support.labour import LabourWorld, labour_world
+from connector.sync.labour.engine import LabourEngine, employee_zones
+from connector.sync.labour.pull import EMAIL_KEY
+from testbed.labour import LabourWorld, labour_world
 
 WEEK = (date(2026, 3, 9), date(2026, 3, 15))
 

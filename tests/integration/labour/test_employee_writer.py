@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.links import upsert_employee, upsert_employees
 from connector.store.models import Employee
-from connector.sync.directory import build_directory
-from connector.sync.labour_employees import refresh_directory
+from connector.sync.core.directory import build_directory
+from connector.sync.labour.employees import refresh_directory
 
 USERS = [
     {

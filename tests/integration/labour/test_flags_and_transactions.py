@@ -24,10 +24,10 @@ from sqlalchemy import update
 from connector.api.app import create_app
 from connector.scheduler import deliver_job, labour_job
 from connector.store.models import Link
-from connector.sync.labour import LabourEngine
-from tests.support.connector_app import WEBHOOK_SECRET, make_runtime
-from tests.support.labour import INTEREST, LabourWorld, labour_world
-from tests.support.servers import ThreadedServer, free_port
+from connector.sync.labour.engine import LabourEngine
+from testbed.connector_app import WEBHOOK_SECRET, make_runtime
+from testbed.labour import INTEREST, LabourWorld, labour_world
+from testbed.servers import ThreadedServer, free_port
 
 TOTALS, FLAG = "ТТ_ФактическиеТрудозатраты", "ТТ_ПревышениеПлана"
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from connector.store.queues import outbox_by_state
-from connector.sync.labour import LabourEngine
-from tests.support.labour import UNKNOWN_CODE, LabourWorld, labour_world
+from connector.sync.labour.engine import LabourEngine
+from testbed.labour import UNKNOWN_CODE, LabourWorld, labour_world
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)
 
@@ -90,7 +90,7 @@ def test_replayed_delivery_duplicates_nothing(world: LabourWorld) -> None:
     with world.runtime.sessions.begin() as s:
         s.execute(update(OutboxIntent).where(OutboxIntent.id.in_(ids)).values(state="pending"))
     before = world.in_1c(FIRST, LAST)
-    from connector.sync.labour_deliver import deliver_all
+    from connector.sync.labour.deliver import deliver_all
 
     counts = deliver_all(world.runtime, "replayer")
     assert counts["delivered"] == len(ids)

@@ -17,10 +17,10 @@ import requests
 from connector.runtime import Runtime
 from connector.store.entries import EntryValues, upsert_entries
 from connector.store.models import Employee
-from connector.sync.labour import LabourEngine
-from connector.sync.labour_deliver import deliver_all
-from connector.sync.labour_deliver_odata import TIMESHEET
-from tests.support.labour import LabourWorld, labour_world
+from connector.sync.labour.deliver import deliver_all
+from connector.sync.labour.deliver_odata import TIMESHEET
+from connector.sync.labour.engine import LabourEngine
+from testbed.labour import LabourWorld, labour_world
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)
 NEXT_FIRST, NEXT_LAST = date(2026, 3, 9), date(2026, 3, 15)

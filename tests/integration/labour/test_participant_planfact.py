@@ -11,10 +11,10 @@ from connector.store.db import make_engine, session_factory
 from connector.store.links import LinkData, upsert_employee, upsert_link
 from connector.store.migrate import upgrade
 from connector.store.models import Labour
-from connector.sync.labour import LabourEngine
-from connector.sync.labour_flags import refresh_plan_fact
-from connector.sync.labour_planfact import overruns, participant_plans, store_participant_plans
-from connector.sync.labour_targets import participant_plans as plans_of_object
+from connector.sync.labour.engine import LabourEngine
+from connector.sync.labour.flags import refresh_plan_fact
+from connector.sync.labour.planfact import overruns, participant_plans, store_participant_plans
+from connector.sync.labour.targets import participant_plans as plans_of_object
 
 TASK = "0e000000-0000-0000-0000-000000000001"
 ANNA, BORIS = "a0000000-0000-0000-0000-000000000001", "b0000000-0000-0000-0000-000000000002"

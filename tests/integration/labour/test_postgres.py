@@ -10,9 +10,9 @@ import requests
 from sqlalchemy import update
 
 from connector.store.models import OutboxIntent
-from connector.sync.labour import LabourEngine
-from connector.sync.labour_deliver import deliver_all
-from tests.support.labour import UNKNOWN_CODE, labour_world
+from connector.sync.labour.deliver import deliver_all
+from connector.sync.labour.engine import LabourEngine
+from testbed.labour import UNKNOWN_CODE, labour_world
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)
 

@@ -16,8 +16,8 @@ import requests
 from sqlalchemy import func, select
 
 from connector.store.models import OutboxIntent, Run, RunItem
-from connector.sync.labour import LabourEngine
-from tests.support.labour import LabourWorld, labour_world
+from connector.sync.labour.engine import LabourEngine
+from testbed.labour import LabourWorld, labour_world
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)
 SEATS = 2

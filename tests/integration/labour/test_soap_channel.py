@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from connector.sync.labour import LabourEngine
-from tests.support.labour import UNKNOWN_CODE, LabourWorld, labour_world
+from connector.sync.labour.engine import LabourEngine
+from testbed.labour import UNKNOWN_CODE, LabourWorld, labour_world
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 8)
 
@@ -53,7 +53,7 @@ def test_soap_no_change_tick_sends_nothing(world: LabourWorld) -> None:
 
 def test_a_row_1c_rejects_is_parked_while_the_other_rows_are_delivered(world: LabourWorld) -> None:
     from connector.store.history import list_failures
-    from connector.sync.labour_deliver import deliver_all
+    from connector.sync.labour.deliver import deliver_all
 
     code = world.code(world.interests[0])
     world.add_entry(world.emails[0], code, "2026-03-02T20:00:00+03:00", "2026-03-02T21:00:00+03:00")

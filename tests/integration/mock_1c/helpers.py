@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from tests.support.mock1c import MockOneC
+from testbed.mock1c import MockOneC
 
 
 def url(m: MockOneC, resource: str) -> str:

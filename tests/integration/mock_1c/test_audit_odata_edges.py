@@ -11,8 +11,8 @@ import requests
 import zeep
 from zeep.transports import Transport
 
+from testbed.mock1c import MockOneC
 from tests.integration.mock_1c.helpers import error_of, first, get_json, url
-from tests.support.mock1c import MockOneC
 
 INTERESTS = "Document_CRM_Интерес"
 CUSTOMERS = "Catalog_Контрагенты"

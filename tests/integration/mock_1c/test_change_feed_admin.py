@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
+from testbed.mock1c import MockOneC
 from tests.integration.mock_1c.helpers import error_of, get_json, url
-from tests.support.mock1c import MockOneC
 
 NODE = "ExchangePlan_ТТ_ОбменСТрекером"
 

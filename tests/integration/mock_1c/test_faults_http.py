@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from lxml import etree
 
 from mock_1c.faults import MESSAGES, FaultInjector, FaultMiddleware, FaultProfile
-from tests.support.servers import ThreadedServer
+from testbed.servers import ThreadedServer
 
 ODATA = "/crm/odata/standard.odata"
 SOAP = "/crm/ws/TimeTracking.1cws"

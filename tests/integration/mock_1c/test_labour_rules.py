@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
+from testbed.mock1c import MockOneC
 from tests.integration.mock_1c.helpers import employee, error_of, first, get_json, timesheet, url
-from tests.support.mock1c import MockOneC
 
 DOC = "Document_УчетВремени"
 REG = "AccumulationRegister_ЗаданияНаРаботу_RecordType"

@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 import requests
 
+from testbed.mock1c import MockOneC
 from tests.integration.mock_1c.helpers import error_of, first, get_json, url
-from tests.support.mock1c import MockOneC
 
 CUSTOMERS = "Catalog_Контрагенты"
 INTERESTS = "Document_CRM_Интерес"

@@ -13,8 +13,8 @@ import zeep.exceptions
 from lxml import etree
 from zeep.transports import Transport
 
+from testbed.mock1c import MockOneC
 from tests.integration.mock_1c.helpers import get_json
-from tests.support.mock1c import MockOneC
 
 NS = "http://onec-bridge.local/timetracking"
 WORK_TYPE = "ef6dc999-13b0-5fe2-9247-faf5b05fcee8"  # Разработка, stable across seeds

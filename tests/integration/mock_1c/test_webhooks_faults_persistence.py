@@ -14,9 +14,9 @@ import requests
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from testbed.servers import ThreadedServer
 from tests.integration.mock_1c.helpers import get_json, url
 from tests.support.mock1c import running_mock_1c
-from tests.support.servers import ThreadedServer
 
 SECRET = "тайна"
 

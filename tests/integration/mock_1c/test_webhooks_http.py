@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from mock_1c.webhooks import SIGNATURE_HEADER, WebhookDispatcher
-from tests.support.servers import ThreadedServer
+from testbed.servers import ThreadedServer
 
 SECRET = "общий-секрет"
 INTEREST = {

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.servers import ThreadedServer
 from tests.integration.mock_tracker.fakefeed import FEED_PATH, FakeFeed, feed_item
-from tests.support.mocktracker import MockTracker, running_mock_tracker
-from tests.support.servers import ThreadedServer
 
 TEAM = [
     ("ivanov.i@crm.example", "Иванов Иван Иванович"),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from testbed.mocktracker import MockTracker, running_mock_tracker
 from tests.integration.mock_tracker.fakefeed import FakeFeed
-from tests.support.mocktracker import MockTracker, running_mock_tracker
 
 IVANOV = "ivanov.i@crm.example"
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.servers import ThreadedServer, free_port
 from tests.integration.mock_tracker.fakefeed import FEED_PATH, FakeFeed, feed_item
-from tests.support.mocktracker import MockTracker, running_mock_tracker
-from tests.support.servers import ThreadedServer, free_port
 
 ITEMS = [
     feed_item("CRM-000001", "Внедрение склада", [("ivanov.i@crm.example", "Иванов Иван Иванович")]),

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 import requests
 
+from testbed.mocktracker import MockTracker
 from tests.integration.mock_tracker.conftest import SIM_DAYS, SIM_START
-from tests.support.mocktracker import MockTracker
 
 PERIOD_METHODS = ["tasks/activity", "screenshots", "workperiods", "activity", "productivity"]
 ALL_METHODS = ["employees", "tasks", *PERIOD_METHODS]

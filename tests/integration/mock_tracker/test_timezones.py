@@ -7,9 +7,9 @@ import subprocess
 import pytest
 import requests
 
+from testbed.mocktracker import running_mock_tracker
+from testbed.servers import script
 from tests.integration.mock_tracker.fakefeed import FakeFeed
-from tests.support.mocktracker import running_mock_tracker
-from tests.support.servers import script
 
 
 def _observe(url: str, token: str, process_tz: str) -> dict:

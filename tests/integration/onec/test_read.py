@@ -9,8 +9,8 @@ import pytest
 from connector.onec.client import ODataClient
 from connector.onec.errors import Fatal, NotFound
 from connector.onec.query import F
+from testbed.mock1c import MockOneC
 from tests.integration.onec.conftest import client_for
-from tests.support.mock1c import MockOneC
 
 INTERESTS = "Document_CRM_Интерес"
 

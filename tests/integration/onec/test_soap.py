@@ -12,9 +12,9 @@ import requests
 from connector.onec.client import ODataClient
 from connector.onec.errors import Fatal
 from connector.onec.soap import LabourRow, LabourService
+from testbed.mock1c import MockOneC
 from tests.integration.onec.conftest import QUICK
 from tests.integration.onec.labour_data import employee_and_work_type
-from tests.support.mock1c import MockOneC
 
 INTEREST_SET = "Document_CRM_Интерес"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from testbed.servers import REPO_ROOT
 from tests.integration.service.test_reports import Synced, synced
-from tests.support.servers import REPO_ROOT
 
 __all__ = ["synced"]  # the module-scoped served stack, reused
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from connector.store.db import make_engine, session_factory
 from connector.store.models import Run
+from testbed.mocktracker import running_mock_tracker
+from testbed.servers import REPO_ROOT
+from testbed.service import running_service, service_env
 from tests.integration.service.test_serve import eventually
 from tests.support.mock1c import running_mock_1c
-from tests.support.mocktracker import running_mock_tracker
-from tests.support.servers import REPO_ROOT
-from tests.support.service import running_service, service_env
 
 SYNC_JOBS = ("inbound:service:scan", "inbound:projects:scan", "labour")
 

@@ -27,10 +27,10 @@ from sqlalchemy import select
 
 from connector.store.db import make_engine, session_factory
 from connector.store.models import Employee
+from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.servers import REPO_ROOT, free_port, script
+from testbed.service import FEED_TOKEN, WEBHOOK_SECRET, RunningService, running_service, service_env
 from tests.support.mock1c import MockOneC, running_mock_1c
-from tests.support.mocktracker import MockTracker, running_mock_tracker
-from tests.support.servers import REPO_ROOT, free_port, script
-from tests.support.service import FEED_TOKEN, WEBHOOK_SECRET, RunningService, running_service, service_env
 
 CONSULTING = "d3e94583-3fd7-58ed-8220-d01477c6bfc0"  # the service mapping's work type
 RATES = {"ONEC_BRIDGE_DEFAULT_HOURLY_RATE": "1000", "ONEC_BRIDGE_HOURLY_RATES": f'{{"{CONSULTING}": 3000}}'}

@@ -12,10 +12,11 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from connector.runtime import Runtime
-from connector.scheduler import JobSpec, build_jobs, job_lock, release_claims, run_job
+from connector.scheduler import JobSpec, build_jobs, release_claims, run_job
 from connector.store.db import make_engine
+from connector.store.locks import job_lock
 from connector.store.queues import claim_outbox, outbox_add
-from tests.support.connector_app import make_runtime
+from testbed.connector_app import make_runtime
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ import requests
 
 from connector.store.db import make_engine, session_factory
 from connector.store.queues import outbox_add
-from tests.support.mock1c import MockOneC, running_mock_1c
-from tests.support.mocktracker import MockTracker, running_mock_tracker
-from tests.support.servers import REPO_ROOT, free_port
-from tests.support.service import (
+from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.servers import REPO_ROOT, free_port
+from testbed.service import (
     ADMIN_TOKEN,
     FEED_TOKEN,
     WEBHOOK_SECRET,
@@ -24,6 +23,7 @@ from tests.support.service import (
     running_service,
     service_env,
 )
+from tests.support.mock1c import MockOneC, running_mock_1c
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -202,7 +202,7 @@ def test_readiness_fails_while_1c_is_down(stack: Stack) -> None:
 def test_invalid_settings_exit_2_with_one_line(tmp_path: Path) -> None:
     import subprocess
 
-    from tests.support.servers import script
+    from testbed.servers import script
 
     base = {"PATH": "/usr/bin:/bin", "ONEC_BRIDGE_TIMEZONE": "Mars/Olympus"}
     bad = subprocess.run(

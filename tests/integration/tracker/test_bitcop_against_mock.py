@@ -22,9 +22,9 @@ import requests
 
 from connector.tracker.bitcop import BitcopTracker
 from connector.tracker.errors import TrackerAuthError, TrackerUnavailable
+from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.servers import REPO_ROOT, ThreadedServer
 from tests.integration.tracker.feed_app import FEED_TASKS, FEED_TOKEN, feed_app
-from tests.support.mocktracker import MockTracker, running_mock_tracker
-from tests.support.servers import REPO_ROOT, ThreadedServer
 
 BEGIN, END = "2025-03-03", "2025-03-10"
 MIDNIGHT_ENTRY = {

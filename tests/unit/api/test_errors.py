@@ -16,7 +16,7 @@ from connector.api.errors import (
     RequestIdMiddleware,
     install_error_handlers,
 )
-from tests.support.servers import ThreadedServer
+from testbed.servers import ThreadedServer
 
 
 class Thing(BaseModel):

@@ -1,4 +1,4 @@
-"""Pure validation of pushed time entries (connector.sync.intake)."""
+"""Pure validation of pushed time entries (connector.sync.core.intake)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connector.sync.intake import (
+from connector.sync.core.intake import (
     IntakeEntry,
     Rejection,
     batch_items,

@@ -13,7 +13,7 @@ from connector.mapping import load_mappings
 from connector.mapping.compiled import expand_select, read_plan
 from connector.mapping.crm_model import BUILTIN, EntitySet
 from connector.mapping.schema import Mapping
-from connector.sync.inbound_items import mapping_select
+from connector.sync.inbound.items import mapping_select
 from tests.unit.mapping.conftest import EXAMPLES
 
 MAPS = {m.name: m for m in load_mappings(Path(EXAMPLES))}

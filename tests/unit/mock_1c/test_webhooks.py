@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 
 from mock_1c.webhooks import WebhookDispatcher, sign
-from tests.support.servers import free_port
+from testbed.servers import free_port
 
 
 def test_sign_is_hmac_sha256_hex_of_the_raw_body() -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.sync.aggregate import (
+from connector.sync.core.aggregate import (
     DAY_OVER_24H,
     MISSING_WORK_TYPE,
     NEGATIVE_DURATION,
@@ -21,7 +21,7 @@ from connector.sync.aggregate import (
     AggregationResult,
     aggregate,
 )
-from connector.sync.model import LabourKey, RoundingRule, Target, TimeSlice
+from connector.sync.core.model import LabourKey, RoundingRule, Target, TimeSlice
 
 MSK = ZoneInfo("Europe/Moscow")
 INTEREST = "Document_CRM_Интерес"

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from connector.sync.keys import adjustment_row_key, iso_week_label, row_key, week_row_key, week_target
+from connector.sync.core.keys import adjustment_row_key, iso_week_label, row_key, week_row_key, week_target
 
 
 def test_row_key_is_employee_object_date_work_type() -> None:

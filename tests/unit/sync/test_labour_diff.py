@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.sync.labour_diff import apply_intents, diff_labour, first_open_day, is_closed
-from connector.sync.model import Channel, LabourAggregate, LabourKey, WrittenLabour
+from connector.sync.core.labour_diff import apply_intents, diff_labour, first_open_day, is_closed
+from connector.sync.core.model import Channel, LabourAggregate, LabourKey, WrittenLabour
 
 INTEREST = "Document_CRM_Интерес"
 MON = date(2024, 3, 4)

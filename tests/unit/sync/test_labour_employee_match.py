@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.sync.employee_match import Person, match_employees, normalise_name
+from connector.sync.labour.employee_match import Person, match_employees, normalise_name
 from connector.tracker.base import TrackerEmployee
 
 PEOPLE = [

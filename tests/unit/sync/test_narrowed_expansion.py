@@ -18,9 +18,9 @@ import pytest
 from connector.mapping import load_mappings
 from connector.mapping.schema import Mapping
 from connector.onec.values import typed_entity
-from connector.sync.directory import DEPARTMENTS, EMPLOYEES, USERS, UserDirectory, build_directory
-from connector.sync.inbound_items import mapping_select
-from connector.sync.transform import transform
+from connector.sync.core.directory import DEPARTMENTS, EMPLOYEES, USERS, UserDirectory, build_directory
+from connector.sync.core.transform import transform
+from connector.sync.inbound.items import mapping_select
 from mock_1c.infobase import InfoBase
 from mock_1c.odata.query import projector
 from mock_1c.schema import EMPTY_REF, ENTITY_SETS

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from connector.sync.model import LabourAggregate, LabourKey, Plan, Thresholds
-from connector.sync.planfact import overrun_state, percent, plan_fact
+from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
+from connector.sync.core.planfact import overrun_state, percent, plan_fact
 
 STAGE = "Catalog_ЗадачиПроектов"
 

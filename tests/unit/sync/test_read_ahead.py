@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connector.sync.inbound_read import read_ahead
+from connector.sync.inbound.read import read_ahead
 
 
 def rows(n: int, fail_at: int | None = None, log: list[int] | None = None) -> Iterator[dict[str, Any]]:

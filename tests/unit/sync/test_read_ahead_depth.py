@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connector.sync.inbound_read import READ_AHEAD_DEPTH, read_ahead
+from connector.sync.inbound.read import READ_AHEAD_DEPTH, read_ahead
 
 SIZE = 5
 pytestmark = pytest.mark.timeout(60)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.sync.model import RoundingRule
-from connector.sync.rounding import round_seconds
+from connector.sync.core.model import RoundingRule
+from connector.sync.core.rounding import round_seconds
 
 
 def test_default_is_whole_minutes_half_up() -> None:

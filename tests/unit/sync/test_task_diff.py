@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.sync.model import Assignee, LinkState, StaticCategory, TaskSpec
-from connector.sync.task_diff import content_hash, diff_task, static_task_specs
+from connector.sync.core.model import Assignee, LinkState, StaticCategory, TaskSpec
+from connector.sync.core.task_diff import content_hash, diff_task, static_task_specs
 
 ANN = Assignee("user-ann", "ann@example.com", "Анна")
 BOB = Assignee("user-bob", "bob@example.com", "Борис")

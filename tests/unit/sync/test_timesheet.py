@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from connector.sync.model import LabourAggregate, LabourKey
-from connector.sync.timesheet import employee_output, period_start, sales_structure, timesheet
+from connector.sync.core.model import LabourAggregate, LabourKey
+from connector.sync.core.timesheet import employee_output, period_start, sales_structure, timesheet
 
 
 def labour(

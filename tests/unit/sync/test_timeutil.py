@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.sync.timeutil import (
+from connector.sync.core.timeutil import (
     local_day,
     naive_1c_to_utc,
     split_by_local_day,

@@ -11,8 +11,8 @@ import pytest
 
 from connector.mapping.schema import Mapping
 from connector.mapping.validate import load_mappings
-from connector.sync.directory import build_directory, user_email
-from connector.sync.transform import onec_url, static_specs, transform
+from connector.sync.core.directory import build_directory, user_email
+from connector.sync.core.transform import onec_url, static_specs, transform
 
 MAPPINGS = {m.name: m for m in load_mappings(Path(__file__).resolve().parents[3] / "mappings")}
 ANNA, BORIS, CYRIL, GONE = (
@@ -190,7 +190,7 @@ def test_mapping_without_task_is_refused() -> None:
 
 def test_transform_and_directory_import_no_io_modules() -> None:
     code = (
-        "import sys\nimport connector.sync.transform, connector.sync.directory\n"
+        "import sys\nimport connector.sync.core.transform, connector.sync.core.directory\n"
         "print(sorted(m for m in ['requests', 'httpx', 'sqlalchemy', 'fastapi', 'connector.onec',"
         " 'connector.store'] if m in sys.modules))"
     )
@@ -213,7 +213,7 @@ def test_the_one_render_fast_path_gives_exactly_the_part_by_part_result(
 ) -> None:
     obj = interest(**changes)
     fast = transform(MAPPINGS[mapping], obj, DIRECTORY)
-    monkeypatch.setattr("connector.sync.transform._fast_parts", lambda task, data: None)
+    monkeypatch.setattr("connector.sync.core.transform._fast_parts", lambda task, data: None)
     assert transform(MAPPINGS[mapping], obj, DIRECTORY) == fast
 
 
@@ -221,7 +221,7 @@ def test_the_one_render_fast_path_gives_exactly_the_part_by_part_result(
 def test_fast_path_matches_for_project_stages(stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
     obj = project_task(Стадия=stage)
     fast = transform(MAPPINGS["projects"], obj, DIRECTORY)
-    monkeypatch.setattr("connector.sync.transform._fast_parts", lambda task, data: None)
+    monkeypatch.setattr("connector.sync.core.transform._fast_parts", lambda task, data: None)
     assert transform(MAPPINGS["projects"], obj, DIRECTORY) == fast
 
 
@@ -247,7 +247,7 @@ def test_templates_using_jinja_globals_and_filters_take_the_fast_path(
     )
     mapping = base.model_copy(update={"task": task})
     calls: list[int] = []
-    monkeypatch.setattr("connector.sync.transform._slow_parts", lambda *a: calls.append(1))
+    monkeypatch.setattr("connector.sync.core.transform._slow_parts", lambda *a: calls.append(1))
     result = transform(mapping, interest(Тема="ab "), DIRECTORY)
     assert result.spec is not None and result.spec.title == "ABAB" and calls == []
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.mapping.templates import field_uses
-from connector.sync.transform import transform, unpadded
+from connector.sync.core.transform import transform, unpadded
 from tests.unit.sync.test_transform import ANNA, BORIS, DIRECTORY, GONE, MAPPINGS, interest, project_task
 
 pads = st.sampled_from(["", " ", "   "])
