@@ -22,11 +22,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy connector mock_1c mock_tracker testbed
 
+# Four workers on two cores: most tests wait on loopback servers; one file stays on one worker
+# (its module-scoped servers are started once). The 15 slowest tests are listed at the end.
 test: $(STAMP) lint
-	$(BIN)/pytest -q -p no:cacheprovider tests
+	$(BIN)/pytest -q -p no:cacheprovider -n 4 --dist loadfile --durations=15 tests
 
 chaos: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -m chaos_long tests/e2e
+	$(BIN)/pytest -q -p no:cacheprovider -p no:xdist -m chaos_long --durations=15 tests/e2e
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -3,15 +3,24 @@ PostgreSQL policy (REQUIRE_PG)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.db import make_engine, session_factory
 from connector.store.migrate import upgrade
 from tests.support.pg import fresh_database
+
+# Hypothesis: "ci" (HYPOTHESIS_PROFILE=ci, set by .ci/run) bounds the examples of tests that do not
+# set their own count and drops the per-example deadline (a shared box stalls at random);
+# a test's own @settings(max_examples=…) still applies. "dev" is Hypothesis' default.
+settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True)
+settings.register_profile("dev", settings.get_profile("default"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture
