@@ -40,6 +40,11 @@ EMAILS = (
 )
 
 
+# A sales manager's day as sales teams report it: mostly commercial work (calls, meetings,
+# proposals), a fifth administration (CRM, documents), some self-learning and breaks.
+SALES_SHARES = "SALES-COMMERCIAL=60,SALES-ADMIN=20,SALES-LEARNING=8,SALES-BREAK=12"
+
+
 class DemoError(RuntimeError):
     """The demo could not run (a mock did not start, a step failed)."""
 
@@ -92,6 +97,7 @@ def mock_argvs(
     tracker = [python, "-m", "mock_tracker.cli", "serve", f"--port={ports['tracker']}"]
     tracker += [f"--api-key={tokens['apikey']}", f"--feed-url={connector}/tracker/v1/tasks"]
     tracker += [f"--feed-token={tokens['feed']}", "--feed-interval=0", "--log-level=warning"]
+    tracker += ["--follow-plan", f"--work-shares={SALES_SHARES}"]
     return onec, tracker
 
 
@@ -134,6 +140,16 @@ def summarise(runtime: Any) -> dict[str, Any]:
     return {"tasks": dict(tasks), "labour_minutes": dict(written), "plan_fact": plan}
 
 
+def without_code(title: str, code: str) -> str:
+    """The title without a leading ``[code]`` (the task column shows the code already)."""
+    text = title.strip()
+    if text.startswith("["):
+        closing = text.find("]")
+        if closing > 0 and text[1:closing] in code:
+            return text[closing + 1 :].strip()
+    return text
+
+
 def shorten(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters with an ellipsis (readable 80-column output)."""
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -164,7 +180,7 @@ def print_summary(console: Console, result: dict[str, Any], feed: dict[str, Any]
         style = {"alert": "bold red", "warn": "yellow"}.get(r["overrun"] or "", "")
         t.add_row(
             r["task_code"],
-            shorten(str(r["title"]), 18),
+            shorten(without_code(str(r["title"]), r["task_code"]), 18),
             "" if r["planned_hours"] is None else str(r["planned_hours"]),
             str(r["actual_hours"]),
             "" if r["percent"] is None else f"{r['percent']:.0f}",
@@ -179,6 +195,7 @@ def print_summary(console: Console, result: dict[str, Any], feed: dict[str, Any]
         "labour_minutes": sum(result["labour_minutes"].values()),
         "employees_with_labour": len(result["labour_minutes"]),
         "overruns": overruns,
+        "planned_tasks_with_labour": sum(1 for r in lines if r["planned_minutes"]),
     }
     console.print("summary: " + json.dumps(machine, ensure_ascii=False), soft_wrap=True, markup=False)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from mock_tracker.days import day_range
 from mock_tracker.feed import FeedTask
 from mock_tracker.model import AccountState, Employee, Entry, Task
 from mock_tracker.persist import SnapshotStore
-from mock_tracker.simulate import simulate_day
+from mock_tracker.simulate import simulate_day, task_budgets
 
 MAX_ENTRY = timedelta(hours=24)
 MAX_SIMULATED_DAYS = 366
@@ -62,9 +62,19 @@ def split_name(name: str | None, email: str) -> tuple[str, str]:
 class Account:
     """A Bitcop-like account: seeded, in one time zone, optionally persisted."""
 
-    def __init__(self, seed: int, tz: ZoneInfo, store: SnapshotStore | None = None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        tz: ZoneInfo,
+        store: SnapshotStore | None = None,
+        shares: Mapping[str, float] | None = None,
+        *,
+        follow_plan: bool = False,
+    ) -> None:
         self.seed = seed
         self.tz = tz
+        self.shares = dict(shares or {})
+        self.follow_plan = follow_plan
         self._store = store
         self._lock = threading.RLock()
         loaded = store.load() if store else None
@@ -133,16 +143,23 @@ class Account:
                 task = by_code.get(item.code)
                 if task is None:
                     task = Task(
-                        state.next_task_id, item.code, item.title, active, employee_ids, item.description
+                        state.next_task_id,
+                        item.code,
+                        item.title,
+                        active,
+                        employee_ids,
+                        item.description,
+                        item.planned_minutes,
                     )
                     state.next_task_id += 1
                     state.tasks[task.id] = task
                     by_code[task.code] = task
                     counts["tasks_created"] += 1
                     continue
-                new = (item.title, active, employee_ids, item.description)
-                if (task.title, task.active, task.employee_ids, task.description) != new:
-                    task.title, task.active, task.employee_ids, task.description = new
+                new = (item.title, active, employee_ids, item.description, item.planned_minutes)
+                old = (task.title, task.active, task.employee_ids, task.description, task.planned_minutes)
+                if old != new:
+                    task.title, task.active, task.employee_ids, task.description, task.planned_minutes = new
                     counts["tasks_updated"] += 1
             state.feed_etag = etag
             self._save()
@@ -217,13 +234,23 @@ class Account:
             for entry_id in [e.id for e in state.entries.values() if e.sim_day and start <= e.sim_day < stop]:
                 del state.entries[entry_id]
             by_code = {t.code: t for t in state.tasks.values()}
+            budgets = (
+                task_budgets(self.seed, state.tasks.values(), state.entries.values())
+                if self.follow_plan
+                else {}
+            )
             employees = sorted(state.employees.values(), key=lambda e: e.email.lower())
             for emp in employees:
                 if not emp.active:
                     continue
-                codes = [t.code for t in state.tasks.values() if t.active and emp.id in t.employee_ids]
+                mine = [t for t in state.tasks.values() if t.active and emp.id in t.employee_ids]
+                codes = [t.code for t in mine]
+                left = {t.code: budgets[t.id] // len(t.employee_ids) for t in mine if t.id in budgets}
                 for day in day_range(start, stop):
-                    for session in simulate_day(self.seed, emp.email, day, codes, self.tz):
+                    sessions = simulate_day(
+                        self.seed, emp.email, day, codes, self.tz, budgets=left, shares=self.shares
+                    )
+                    for session in sessions:
                         entry = Entry(
                             state.next_entry_id,
                             emp.id,

@@ -37,8 +37,35 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--public-url", default=None, help="base of screenshot URLs (default http://host:port)"
     )
+    serve.add_argument(
+        "--follow-plan",
+        action="store_true",
+        help="simulated work follows each task's planned time (most tasks end at 70-98 %% of the "
+        "plan, about one in six runs over); by default work is spread over the tasks regardless",
+    )
+    serve.add_argument(
+        "--work-shares",
+        default="",
+        help="shares of the day for tasks without a plan, e.g. SALES-COMMERCIAL=60,SALES-BREAK=10 "
+        "(codes not named get 1; default: equal shares)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser
+
+
+def parse_shares(text: str) -> dict[str, float]:
+    """``CODE=weight,CODE=weight`` → {code: weight}; ValueError naming the bad item."""
+    shares: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        code, sep, weight = item.partition("=")
+        try:
+            value = float(weight)
+        except ValueError:
+            value = -1.0
+        if not sep or not code.strip() or not value > 0:
+            raise ValueError(f"--work-shares: {item!r} is not CODE=positive number")
+        shares[code.strip()] = value
+    return shares
 
 
 def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> MockConfig:
@@ -53,6 +80,10 @@ def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         parser.error("--port must be between 1 and 65535")
     if args.feed_interval < 0:
         parser.error("--feed-interval must be >= 0")
+    try:
+        shares = parse_shares(args.work_shares)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.feed_url and not args.feed_url.startswith(("http://", "https://")):
         parser.error("--feed-url must be an http(s) URL")
     # A wildcard bind is not an address a client can open; screenshot URLs name loopback instead.
@@ -67,6 +98,8 @@ def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         feed_token=args.feed_token,
         feed_interval=args.feed_interval,
         db=args.db,
+        shares=shares,
+        follow_plan=args.follow_plan,
     )
 
 
@@ -79,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         store = SnapshotStore(config.db) if config.db else None
-        account = Account(config.seed, config.tz, store)
+        account = Account(config.seed, config.tz, store, config.shares, follow_plan=config.follow_plan)
     except SnapshotError as exc:
         print(f"mock-tracker: {exc}", file=sys.stderr)
         return 2

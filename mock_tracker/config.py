@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 
@@ -16,3 +16,5 @@ class MockConfig:
     feed_token: str = ""
     feed_interval: float = 0.0
     db: str | None = None
+    shares: dict[str, float] = field(default_factory=dict)
+    follow_plan: bool = False

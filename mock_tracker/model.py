@@ -30,6 +30,7 @@ class Task:
     active: bool
     employee_ids: list[int]
     description: str | None = None
+    planned_minutes: float | None = None
 
     @property
     def name(self) -> str:

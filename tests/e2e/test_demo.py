@@ -31,4 +31,9 @@ def test_demo_runs_non_interactively_and_its_summary_matches_the_mocks(tmp_path:
     assert sum(tasks.values()) == summary["tracker_imported_items"]  # the tracker imported every task
     assert summary["labour_minutes"] > 0 and summary["employees_with_labour"] > 0
     assert "alert" in result.stdout  # the plan-fact table lists overruns
+    # …as the exception: the simulated work follows the plan, about one task in six runs over
+    assert 0 < summary["overruns"] < summary["planned_tasks_with_labour"] / 3
+    table = result.stdout[result.stdout.index("Plan-fact") : result.stdout.index("summary: ")]
+    rows = [line.split("│") for line in table.splitlines() if line.startswith("│")]
+    assert rows and all(not cells[2].strip().startswith("[") for cells in rows)  # no code in the title
     assert (tmp_path / "demo" / "connector.db").exists()

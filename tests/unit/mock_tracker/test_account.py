@@ -132,3 +132,16 @@ def test_state_survives_a_restart_through_the_snapshot(tmp_path: Path) -> None:
     reopened = Account(42, MSK, SnapshotStore(url))
     assert reopened.state.to_dict() == before
     assert AccountState.from_dict(before).to_dict() == before
+
+
+def test_work_shares_option_is_checked_and_parsed() -> None:
+    import pytest
+
+    from mock_tracker.cli import parse_shares
+
+    expected = {"SALES-COMMERCIAL": 60.0, "SALES-BREAK": 12.5}
+    assert parse_shares("SALES-COMMERCIAL=60, SALES-BREAK=12.5") == expected
+    assert parse_shares("") == {}
+    for bad in ("SALES-ADMIN", "=5", "SALES-ADMIN=-1", "SALES-ADMIN=lots"):
+        with pytest.raises(ValueError, match="--work-shares"):
+            parse_shares(bad)
