@@ -90,7 +90,10 @@ def _pick(
     rng: random.Random, codes: list[str], budgets: Mapping[str, int], shares: Mapping[str, float]
 ) -> str | None:
     """A task to work on: planned tasks with budget left (weighted by what is left, so they finish
-    together) or unplanned ones (weighted by their share); None when nothing is left to do."""
+    together) or unplanned ones (weighted by their share); None when nothing is left to do.
+    Without budgets or shares every task is equally likely (the same draws as plain choice)."""
+    if not budgets and not shares:
+        return rng.choice(codes)
     weights: list[float] = []
     for code in codes:
         if code in budgets:
