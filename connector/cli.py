@@ -1,11 +1,13 @@
 """The ``onec-bridge`` command line. Commands stay thin: they call functions of other modules.
 
-Exit codes: 0 success, 1 the work failed (e.g. invalid mappings), 2 bad settings or usage.
+Exit codes: 0 done, 1 a run failed (or invalid mappings), 2 bad input or settings (a wrong
+password or key included), 3 a system (1C, the tracker) unreachable.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,11 +22,37 @@ from connector.settings import Settings
 if TYPE_CHECKING:
     from connector.runtime import Runtime
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bridge between 1C:CRM and time trackers.")
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 a run failed; 2 bad input or settings (a wrong password or key too); "
+    "3 1C or the tracker unreachable."
+)
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help=f"Bridge between 1C:CRM and time trackers.\n\n{EXIT_CODES}",
+)
 db_app = typer.Typer(no_args_is_help=True, help="The connector's state store.")
 app.add_typer(db_app, name="db")
 failures_app = typer.Typer(no_args_is_help=True, help="Failed items: list and retry.")
 app.add_typer(failures_app, name="failures")
+
+
+VERBOSE = {"on": False}
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="log what happens, with full requests, to stderr")
+    ] = False,
+) -> None:
+    """Options of every command."""
+    import logging
+
+    from connector.logs import configure_logging
+
+    VERBOSE["on"] = verbose
+    configure_logging("console", logging.INFO if verbose else logging.CRITICAL, stream=sys.stderr)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -166,6 +194,19 @@ def summary_row(kind: str, result: Any) -> dict[str, Any]:
     }
 
 
+def ensure_reachable(settings: Settings, onec: bool = True, tracker: bool = False) -> None:
+    """Ask 1C (and the tracker) once before any work: a system that cannot be used ends the
+    command with one line naming the setting that fixes it (exit 3 unreachable, 2 refused us)."""
+    from connector.reach import check_onec, check_tracker
+
+    for check, wanted in ((check_onec, onec), (check_tracker, tracker)):
+        problem = check(settings) if wanted else None
+        if problem is not None:
+            if VERBOSE["on"] and problem.detail:
+                typer.echo(problem.detail, err=True)
+            fail(problem.line(), problem.exit_code)
+
+
 def run_cycle(
     runtime: Runtime, what: str, mapping: str | None, dry_run: bool, lock_wait: float = 600.0
 ) -> bool:
@@ -184,8 +225,11 @@ def run_cycle(
         steps += [("tasks", n) for n in names]
     if what in ("labour", "all"):
         steps.append(("labour", mapping))
+    from connector.reach import sounds_unreachable
+
     rows = []
     errors: list[tuple[dict[str, Any], str | None]] = []
+    stopped = 0
     inbound = InboundEngine(runtime)
     with Progress(transient=True) as progress:
         bar = progress.add_task("sync", total=len(steps))
@@ -203,11 +247,21 @@ def run_cycle(
             rows.append(summary_row("inbound" if kind == "tasks" else "labour", result))
             errors.append((rows[-1], getattr(result, "error", None)))
             progress.advance(bar)
+            failure = str(getattr(result, "error", None) or "")
+            if rows[-1]["status"] == "failed" and sounds_unreachable(failure):
+                stopped = len(steps) - len(rows)
+                break
     print_rows("dry run (nothing written)" if dry_run else "sync", rows)
+    from connector.reach import readable
+
     for row, error in errors:
         if row["status"] == "failed" and error:
             number = f" {row['run']}" if row["run"] is not None else ""
-            typer.echo(f"{row['kind']} run{number} failed: {error}", err=True)
+            text = str(error) if VERBOSE["on"] else readable(str(error))
+            typer.echo(f"{row['kind']} run{number} failed: {text}", err=True)
+    if stopped:
+        typer.echo(f"stopped: {stopped} more run(s) not started, the system did not answer", err=True)
+        raise typer.Exit(3)
     return all(r["status"] != "failed" for r in rows)
 
 
@@ -282,9 +336,15 @@ def sync(
         float, typer.Option(help="seconds to wait for the service's job locks of the same work", min=0)
     ] = 600.0,
 ) -> None:
-    """Run one sync cycle now and print a summary table (exit 1 if a run failed)."""
+    """Run one sync cycle now and print a summary table (exit 1 if a run failed, 3 if 1C or the
+    tracker cannot be reached, 2 if one refuses our credentials)."""
     settings = load_settings()
     runtime = open_runtime(settings)
+    try:
+        ensure_reachable(settings, onec=True, tracker=what is not SyncWhat.tasks)
+    except typer.Exit:
+        runtime.close()
+        raise
     try:
         ok = run_cycle(runtime, what.value, mapping, dry_run, lock_wait)
     except KeyError as exc:
@@ -307,6 +367,11 @@ def resync(
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
+        ensure_reachable(settings, onec=True)
+    except typer.Exit:
+        runtime.close()
+        raise
+    try:
         ok = run_resync(runtime, mapping, ref or None, lock_wait)
     except (KeyError, ValueError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc), 2)
@@ -314,6 +379,11 @@ def resync(
         runtime.close()
     if not ok:
         raise typer.Exit(1)
+
+
+class ReportLang(StrEnum):
+    ru = "ru"
+    en = "en"
 
 
 class ReportFormat(StrEnum):
@@ -329,8 +399,11 @@ def report(
     to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="last day")] = None,
     period: Annotated[str, typer.Option(help="timesheet grouping: day, week or month")] = "day",
     format: Annotated[ReportFormat, typer.Option(help="table, csv or json")] = ReportFormat.table,
+    lang: Annotated[ReportLang, typer.Option(help="column titles and numbers: ru or en")] = ReportLang.ru,
 ) -> None:
-    """Print a report from the store (exit 2 on bad parameters)."""
+    """Print a report from the store (exit 2 on bad parameters). Tables show hours in the
+    locale, fit the terminal (120 columns when not a terminal) and mark overruns ▲ and warnings △;
+    CSV and JSON keep every field, minutes included."""
     from connector.reports import HourlyRates, ReportError, build_report, to_csv
 
     settings = load_settings()
@@ -355,7 +428,33 @@ def report(
     elif format is ReportFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        print_rows(name, rows)
+        print_report(name, rows, lang.value)
+
+
+def print_report(name: str, rows: list[dict[str, Any]], lang: str) -> None:
+    """A report as a table for people: the terminal's width on a terminal; in a pipe, ``COLUMNS``
+    when set, else 120."""
+    import os
+    import shutil
+
+    from connector.tables import REPORT_COLUMNS, hours_rows, render
+
+    tty = sys.stdout.isatty()
+    width = shutil.get_terminal_size((120, 24)).columns if tty else int(os.environ.get("COLUMNS") or 120)
+    if not rows:
+        typer.echo("нет данных за период" if lang == "ru" else "nothing in this period")
+        return
+    table = render(
+        hours_rows(name, rows),
+        REPORT_COLUMNS[name],
+        width=max(40, width),
+        lang="en" if lang == "en" else "ru",
+        colour=tty and "NO_COLOR" not in os.environ,
+        state_key="overrun" if name == "plan-fact" else None,
+        in_total=(lambda r: r.get("level") == "task") if name == "plan-fact" else None,
+    )
+    for line in table.lines:
+        typer.echo(line)
 
 
 @failures_app.command("list")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testbed.servers import script
+from testbed.servers import REPO_ROOT, script
 
 
 @pytest.mark.slow
@@ -36,4 +36,47 @@ def test_demo_runs_non_interactively_and_its_summary_matches_the_mocks(tmp_path:
     table = result.stdout[result.stdout.index("Plan-fact") : result.stdout.index("summary: ")]
     rows = [line.split("│") for line in table.splitlines() if line.startswith("│")]
     assert rows and all(not cells[2].strip().startswith("[") for cells in rows)  # no code in the title
+    assert max(len(line) for line in table.splitlines()) <= 80  # fits an 80-column terminal
     assert (tmp_path / "demo" / "connector.db").exists()
+
+
+def test_reports_for_people_fit_the_terminal_over_the_demos_store(tmp_path: Path) -> None:
+    """``report`` over a real store (the demo's): human titles, no line over the width, no text
+    cell cut below 8 characters, hours in the locale — at 80 and 200 columns and in a pipe."""
+    data = tmp_path / "demo"
+    demo = subprocess.run(
+        [script("onec-bridge"), "demo", "--no-wait", "--data-dir", str(data)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"},
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ONEC_BRIDGE_DATABASE_URL": f"sqlite:///{data / 'connector.db'}",
+        "ONEC_BRIDGE_MAPPINGS_DIR": str(REPO_ROOT / "mappings"),
+    }
+    for columns, width in (("80", 80), ("200", 200), (None, 120)):
+        run_env = {**env, **({"COLUMNS": columns} if columns else {})}
+        for lang, header in (("ru", ["Код", "Задача", "План,", "ч"]), ("en", ["Code", "Task", "Plan", "h"])):
+            result = subprocess.run(
+                [script("onec-bridge"), "report", "plan-fact", "--lang", lang],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=run_env,
+            )
+            assert result.returncode == 0, result.stderr
+            lines = result.stdout.splitlines()
+            assert lines[0].split()[:4] == header
+            assert all(len(line) <= width for line in lines), (width, max(map(len, lines)))
+            assert "planned_minutes" not in result.stdout and "actual_hours" not in result.stdout
+            body = [line for line in lines[2:] if line.startswith(("PRJ-", "SRV-"))]
+            assert body
+            for line in body:
+                title = line.split("  ", 1)[1].lstrip().split("  ")[0]
+                assert len(title) >= 8, line
+            assert ("▲" in result.stdout) and ("," in lines[2] if lang == "ru" else "." in lines[2])

@@ -35,6 +35,8 @@ LEVELS: dict[str, int] = {
     # the wiring of one process's systems; the Prometheus registry over the store
     "runtime": 3,
     "metrics": 3,
+    # can 1C and the tracker be reached (one plain request each, said in words)
+    "reach": 3,
     # the pure core of both flows (may read mapping definitions)
     "sync.core": 3,
     # the systems and the definitions: none of them knows another
