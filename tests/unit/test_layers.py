@@ -48,6 +48,8 @@ LEVELS: dict[str, int] = {
     "http": 1,
     "settings": 1,
     "logs": 2,
+    # tables for people (pure text rendering)
+    "tables": 1,
     "jsoncodec": 0,
     "connector": 0,
 }
