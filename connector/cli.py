@@ -163,7 +163,11 @@ def open_runtime(settings: Settings) -> Runtime:
     except MappingError as exc:
         fail(str(exc), 1)
     except SQLAlchemyError as exc:
-        fail(f"the store is unavailable ({type(exc).__name__}): {str(exc).splitlines()[0]}", 1)
+        from connector.reach import readable
+
+        first = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        down = any(word in first.lower() for word in ("refused", "timeout", "timed out", "translate host"))
+        fail(f"the store: {readable(first)} — check ONEC_BRIDGE_DATABASE_URL", 3 if down else 2)
 
 
 def print_rows(title: str, rows: list[dict[str, Any]]) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from connector.store.models import Run
-from tests.integration.cli.test_cli import EXAMPLES, run
 from testbed.mocktracker import running_mock_tracker
+from tests.integration.cli.test_cli import EXAMPLES, run
 from tests.support.mock1c import running_mock_1c
 
 

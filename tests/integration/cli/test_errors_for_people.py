@@ -101,3 +101,23 @@ def test_help_documents_the_exit_codes(tmp_path: Path) -> None:
     text = " ".join(result.stdout.split())
     assert "0 done" in text and "1 a run failed" in text and "2 bad input or settings" in text
     assert "3 1C or the tracker unreachable" in text
+
+
+@pytest.mark.pg
+def test_the_store_unreachable_or_missing_is_one_line_naming_the_database_setting(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEC_BRIDGE_")}
+    env = {**clean, "ONEC_BRIDGE_MAPPINGS_DIR": str(REPO_ROOT / "mappings")}
+    for url, code in (
+        (f"postgresql://postgres@127.0.0.1:{free_port()}/x", 3),  # nothing listens: unreachable
+        ("postgresql://postgres@127.0.0.1:5432/no_such_database_here", 2),  # wrong setting
+    ):
+        result = subprocess.run(
+            [script("onec-bridge"), "report", "plan-fact"],
+            cwd=tmp_path,
+            env={**env, "ONEC_BRIDGE_DATABASE_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        line = one_line(result, code)
+        assert line.startswith("the store: ") and "ONEC_BRIDGE_DATABASE_URL" in line
