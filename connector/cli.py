@@ -198,17 +198,40 @@ def summary_row(kind: str, result: Any) -> dict[str, Any]:
     }
 
 
-def ensure_reachable(settings: Settings, onec: bool = True, tracker: bool = False) -> None:
+def ensure_reachable(
+    settings: Settings,
+    onec: bool = True,
+    tracker: bool = False,
+    runtime: Runtime | None = None,
+    kind: str = "inbound",
+    mapping: str | None = None,
+) -> None:
     """Ask 1C (and the tracker) once before any work: a system that cannot be used ends the
-    command with one line naming the setting that fixes it (exit 3 unreachable, 2 refused us)."""
+    command with one line naming the setting that fixes it (exit 3 unreachable, 2 refused us).
+    With a ``runtime`` the run that needed the system (``kind`` for 1C, labour for the tracker)
+    is recorded as failed with that reason and the rest are not started, so ``/api/runs`` shows
+    why nothing happened."""
     from connector.reach import check_onec, check_tracker
 
-    for check, wanted in ((check_onec, onec), (check_tracker, tracker)):
+    for check, wanted, refused in ((check_onec, onec, kind), (check_tracker, tracker, "labour")):
         problem = check(settings) if wanted else None
         if problem is not None:
             if VERBOSE["on"] and problem.detail:
                 typer.echo(problem.detail, err=True)
+            if runtime is not None:
+                record_refused_run(runtime, refused, mapping, problem.line())
             fail(problem.line(), problem.exit_code)
+
+
+def record_refused_run(runtime: Runtime, kind: str, mapping: str | None, reason: str) -> None:
+    """A run that could not start: failed at once, counted ``failed:unreachable``, the reason kept."""
+    from connector.sync.runs import RunRecorder
+
+    recorder = RunRecorder(kind, "manual", mapping)
+    with runtime.sessions.begin() as session:
+        recorder.start(session)
+        recorder.note("*", "failed", "unreachable", reason)
+        recorder.flush(session, "failed")
 
 
 def run_cycle(
@@ -345,7 +368,8 @@ def sync(
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
-        ensure_reachable(settings, onec=True, tracker=what is not SyncWhat.tasks)
+        first_kind = "inbound" if what is not SyncWhat.labour else "labour"
+        ensure_reachable(settings, True, what is not SyncWhat.tasks, runtime, first_kind, mapping)
     except typer.Exit:
         runtime.close()
         raise
@@ -371,7 +395,7 @@ def resync(
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
-        ensure_reachable(settings, onec=True)
+        ensure_reachable(settings, True, False, runtime, "inbound", mapping)
     except typer.Exit:
         runtime.close()
         raise

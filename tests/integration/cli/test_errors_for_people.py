@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from connector.store.db import make_engine, session_factory
-from connector.store.models import Run
+from connector.store.models import Run, RunItem
 from testbed.mock1c import MockOneC, running_mock_1c
 from testbed.servers import REPO_ROOT, free_port, script
 
@@ -56,6 +56,10 @@ def test_unreachable_1c_is_one_line_naming_the_url_setting(tmp_path: Path) -> No
     line = one_line(sync(tmp_path, "tasks", ONEC_BRIDGE_ONEC_URL=closed), 3)
     assert line.startswith("1C http://127.0.0.1:")
     assert "connection refused" in line and "ONEC_BRIDGE_ONEC_URL" in line
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with session_factory(engine)() as s:
+        assert [(r.kind, r.status) for r in s.execute(select(Run)).scalars()] == [("inbound", "failed")]
+    engine.dispose()
 
 
 def test_wrong_1c_password_is_one_line_naming_the_credentials(tmp_path: Path, onec: MockOneC) -> None:
@@ -85,7 +89,13 @@ def test_unreachable_tracker_stops_the_cycle_before_any_run(tmp_path: Path, onec
     assert "connection refused" in line and "ONEC_BRIDGE_TRACKER_URL" in line
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with session_factory(engine)() as s:
-        assert s.execute(select(Run)).scalars().all() == []  # nothing was started, nothing half-done
+        runs = s.execute(select(Run)).scalars().all()
+        # one run recorded as failed with the reason; the rest of the cycle was not started
+        assert [(r.kind, r.status, r.counters.get("failed:unreachable")) for r in runs] == [
+            ("labour", "failed", 1)
+        ]
+        items = s.execute(select(RunItem).where(RunItem.run_id == runs[0].id)).scalars().all()
+        assert [i.detail for i in items] == [line]
     engine.dispose()
 
 
