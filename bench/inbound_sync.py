@@ -84,7 +84,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 import requests
@@ -103,9 +103,30 @@ from testbed.connector_app import WEBHOOK_SECRET, make_runtime
 from testbed.mock1c import MockOneC, running_mock_1c
 from testbed.servers import ThreadedServer, free_port
 
-SCALE = sys.argv[1] if len(sys.argv) > 1 else "large"
-WEBHOOKS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-REPS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+USAGE = "usage: python bench/inbound_sync.py [small|medium|large] [WEBHOOKS ≥ 1] [RUNS ≥ 1] (large 1000 3)"
+
+
+def usage() -> NoReturn:
+    print(USAGE, file=sys.stderr)
+    raise SystemExit(2)
+
+
+def arguments(argv: list[str]) -> tuple[str, int, int]:
+    """``[scale] [webhooks] [runs]``; anything else ends with the usage line (exit 2)."""
+    if len(argv) > 3 or any(a in ("-h", "--help") for a in argv):
+        usage()
+    scale = argv[0] if argv else "large"
+    try:
+        webhooks = int(argv[1]) if len(argv) > 1 else 1000
+        runs = int(argv[2]) if len(argv) > 2 else 3
+    except ValueError:
+        usage()
+    if scale not in ("small", "medium", "large") or webhooks < 1 or runs < 1:
+        usage()
+    return scale, webhooks, runs
+
+
+SCALE, WEBHOOKS, REPS = arguments(sys.argv[1:]) if __name__ == "__main__" else ("large", 1000, 3)
 PAGE = 1000
 
 

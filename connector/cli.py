@@ -422,12 +422,18 @@ class ReportFormat(StrEnum):
 
 @app.command()
 def report(
-    name: Annotated[str, typer.Argument(help="plan-fact, timesheet, output or sales")],
+    name: Annotated[
+        str, typer.Argument(help="plan-fact, timesheet, output, sales, early-warning or estimates")
+    ],
     from_: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="first day")] = None,
     to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="last day")] = None,
     period: Annotated[str, typer.Option(help="timesheet grouping: day, week or month")] = "day",
     format: Annotated[ReportFormat, typer.Option(help="table, csv or json")] = ReportFormat.table,
     lang: Annotated[ReportLang, typer.Option(help="column titles and numbers: ru or en")] = ReportLang.ru,
+    work_type: Annotated[str | None, typer.Option(help="estimates: the work type")] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="estimates: a stage name, e.g. 'Этап 2. Настройка'")
+    ] = None,
 ) -> None:
     """Print a report from the store (exit 2 on bad parameters). Tables show hours in the
     locale, fit the terminal (120 columns when not a terminal) and mark overruns ▲ and warnings △;
@@ -446,6 +452,9 @@ def report(
                 to and to.date(),
                 period,
                 rates=HourlyRates.from_settings(settings),
+                work_type=work_type,
+                stage=stage,
+                min_samples=settings.estimate_min_samples,
             )
     except ReportError as exc:
         fail(str(exc), 2)
@@ -470,7 +479,7 @@ def print_report(name: str, rows: list[dict[str, Any]], lang: str) -> None:
     tty = sys.stdout.isatty()
     width = shutil.get_terminal_size((120, 24)).columns if tty else int(os.environ.get("COLUMNS") or 120)
     if not rows:
-        typer.echo("нет данных за период" if lang == "ru" else "nothing in this period")
+        typer.echo("нет данных" if lang == "ru" else "nothing to show")
         return
     table = render(
         hours_rows(name, rows),
@@ -478,7 +487,7 @@ def print_report(name: str, rows: list[dict[str, Any]], lang: str) -> None:
         width=max(40, width),
         lang="en" if lang == "en" else "ru",
         colour=tty and "NO_COLOR" not in os.environ,
-        state_key="overrun" if name == "plan-fact" else None,
+        state_key={"plan-fact": "overrun", "early-warning": "risk"}.get(name),
         in_total=(lambda r: r.get("level") == "task") if name == "plan-fact" else None,
     )
     for line in table.lines:

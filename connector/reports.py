@@ -22,13 +22,15 @@ from sqlalchemy.orm import Session
 
 from connector.mapping.schema import Mapping
 from connector.store.models import Employee, Labour, Link
+from connector.sync.core.early_warning import RiskRule, Watched, early_warning
+from connector.sync.core.estimates import Finished, estimate, template_of
 from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
 from connector.sync.core.planfact import plan_fact as plan_fact_core
 from connector.sync.core.timesheet import Period, employee_output, sales_structure, timesheet
 from connector.sync.labour.planfact import participant_plans
 
 ReportName = Literal["plan-fact", "timesheet", "output", "sales"]
-REPORTS: tuple[str, ...] = ("plan-fact", "timesheet", "output", "sales")
+REPORTS: tuple[str, ...] = ("plan-fact", "timesheet", "output", "sales", "early-warning", "estimates")
 
 
 class ReportError(ValueError):
@@ -291,8 +293,12 @@ def build_report(
     period: str = "day",
     today: date | None = None,
     rates: HourlyRates | None = None,
+    work_type: str | None = None,
+    stage: str | None = None,
+    min_samples: int = 5,
 ) -> list[dict[str, Any]]:
-    """Dispatch by report name; open windows default to the current month (plan-fact: all time)."""
+    """Dispatch by report name; open windows default to the current month (plan-fact: all time;
+    early warning: today; estimates: all finished work, narrowed by ``work_type``/``stage``)."""
     if name not in REPORTS:
         raise ReportError(f"unknown report {name!r}; choose one of: {', '.join(REPORTS)}")
     if period not in ("day", "week", "month"):
@@ -300,6 +306,10 @@ def build_report(
     window = Window.of(first, last)
     if name == "plan-fact":
         return plan_fact_report(session, mappings, window)
+    if name == "early-warning":
+        return early_warning_report(session, today or date.today())
+    if name == "estimates":
+        return estimates_report(session, mappings, work_type, stage, min_samples)
     if first is None and last is None:
         window = Window.month_to_date(today or date.today())
     elif first is None and last is not None:
@@ -324,3 +334,117 @@ def to_csv(rows: Iterable[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return buf.getvalue()
+
+
+def _day(value: Any) -> date | None:
+    """A payload date (``YYYY-MM-DD…``) or None."""
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _percent(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def early_warning_report(session: Session, today: date, rule: RiskRule | None = None) -> list[dict[str, Any]]:
+    """Open objects with their burn, progress and projection; at risk first. Progress comes from
+    the link's payload (``percent_done``, or ``planned_start``/``planned_finish``) where the
+    mapping carries it; without it the object is listed as having no progress signal."""
+    links = session.execute(select(Link).where(Link.status == "open", Link.onec_type != "static")).scalars()
+    watched = [
+        Watched(
+            link.onec_ref,
+            link.task_code,
+            link.title,
+            link.planned_minutes,
+            float(link.actual_minutes or 0),
+            _percent((link.payload or {}).get("percent_done")),
+            _day((link.payload or {}).get("planned_start")),
+            _day((link.payload or {}).get("planned_finish")),
+        )
+        for link in links
+    ]
+    planned = {w.code: w.planned_minutes for w in watched}
+    return [
+        {
+            "task_code": a.code,
+            "title": a.title,
+            "verdict": a.verdict,
+            "planned_hours": _hours_f(planned.get(a.code)),
+            "burn_percent": None if a.burn is None else round(a.burn * 100, 1),
+            "progress_percent": None if a.progress is None else round(a.progress * 100, 1),
+            "progress_source": a.source,
+            "projected_hours": None if a.projected_minutes is None else round(a.projected_minutes / 60, 2),
+            "reason": a.reason,
+            "onec_ref": a.ref,
+        }
+        for a in early_warning(watched, today, rule or RiskRule())
+    ]
+
+
+def estimates_report(
+    session: Session,
+    mappings: Sequence[Mapping],
+    work_type: str | None = None,
+    stage: str | None = None,
+    min_samples: int = 5,
+) -> list[dict[str, Any]]:
+    """Suggested hours from finished (closed) objects: one row for the asked stage template, or
+    one per template when none is asked. ``work_type`` is the work type of the object's mapping
+    (its GUID or description as the mapping gives it)."""
+    kinds = {m.name: _work_type_name(m) for m in mappings}
+    closed = session.execute(
+        select(Link).where(Link.status == "closed", Link.onec_type != "static")
+    ).scalars()
+    history = [
+        Finished(
+            _without_code(link.title),
+            kinds.get(link.mapping),
+            link.planned_minutes,
+            float(link.actual_minutes or 0),
+        )
+        for link in closed
+        if link.actual_minutes
+    ]
+    templates = [stage] if stage else sorted({template_of(h) for h in history if template_of(h)})
+    rows: list[dict[str, Any]] = []
+    for template in templates:
+        e = estimate(history, work_type, template, min_samples)
+        rows.append(
+            {
+                "stage": e.template,
+                "work_type": work_type,
+                "samples": e.samples,
+                "suggested_hours": _hours_f(e.suggestion_minutes),
+                "median_hours": _hours_f(e.median_minutes),
+                "p80_hours": _hours_f(e.p80_minutes),
+                "low_hours": _hours_f(e.low_minutes),
+                "high_hours": _hours_f(e.high_minutes),
+                "overrun_ratio": None if e.overrun_ratio is None else round(e.overrun_ratio, 2),
+                "note": e.note,
+            }
+        )
+    rows.sort(key=lambda r: (-int(r["samples"]), str(r["stage"] or "")))
+    return rows
+
+
+def _hours_f(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 2)
+
+
+def _without_code(title: str) -> str:
+    text = title.strip()
+    if text.startswith("[") and "]" in text:
+        return text[text.index("]") + 1 :].strip()
+    return text
+
+
+def _work_type_name(mapping: Mapping) -> str | None:
+    wt = mapping.labour.work_type if mapping.labour else None
+    if wt is None:
+        return None
+    return wt.description or wt.ref or wt.field

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # Employees working in another zone than the company's: e-mail or 1C employee GUID -> zone.
     employee_timezones: dict[str, str] = Field(default_factory=dict)
     soap_batch_size: int = Field(default=200, ge=1, le=10_000, description="rows per PutLabour call")
+    # Estimates from history: no suggestion from fewer finished samples than this.
+    estimate_min_samples: int = Field(default=5, ge=1, le=1000, description="samples for a suggestion")
 
     @field_validator("onec_timezone", "timezone")
     @classmethod

@@ -21,8 +21,24 @@ GAP = "  "
 RED, AMBER, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
 MARKS = {"alert": "▲", "warn": "△"}
 STATES = {
-    "ru": {"alert": "перерасход", "warn": "близко к плану", "none": "в плане"},
-    "en": {"alert": "overrun", "warn": "near plan", "none": "within plan"},
+    "ru": {
+        "alert": "перерасход",
+        "warn": "близко к плану",
+        "none": "в плане",
+        "at_risk": "под угрозой",
+        "on_track": "идёт по плану",
+        "no_plan": "нет плана",
+        "no_progress": "нет данных о ходе",
+    },
+    "en": {
+        "alert": "overrun",
+        "warn": "near plan",
+        "none": "within plan",
+        "at_risk": "at risk",
+        "on_track": "on track",
+        "no_plan": "no plan",
+        "no_progress": "no progress signal",
+    },
 }
 
 
@@ -41,6 +57,7 @@ class Column:
     total: bool = False
     max_width: int = 40
     keep: bool = False  # a code: never shortened (the one thing a person copies from the table)
+    digits: int = 1
 
     def title(self, lang: Lang) -> str:
         return self.ru if lang == "ru" else self.en
@@ -59,7 +76,7 @@ def cell(column: Column, row: Mapping[str, Any], lang: Lang, state_key: str | No
     if value is None or value == "":
         return ""
     if column.kind == "hours" or column.kind == "number":
-        return number(float(value), lang)
+        return number(float(value), lang, column.digits)
     if column.kind == "percent":
         mark = MARKS.get(str(row.get(state_key) or "")) if state_key else None
         text = f"{float(value):.0f} %"
@@ -202,6 +219,25 @@ REPORT_COLUMNS: dict[str, list[Column]] = {
         Column("money", "Сумма", "Amount", "number", drop=1, total=True),
         Column("email", "Почта", "E-mail", drop=4, max_width=30),
     ],
+    "early-warning": [
+        Column("task_code", "Код", "Code", keep=True),
+        Column("title", "Задача", "Task", max_width=40),
+        Column("planned_hours", "План, ч", "Plan h", "hours"),
+        Column("burn_percent", "Израсходовано", "Burnt", "percent"),
+        Column("progress_percent", "Выполнено", "Done", "percent", drop=2),
+        Column("projected_hours", "Прогноз, ч", "Projected h", "hours", drop=1),
+        Column("verdict", "Оценка", "Verdict", "state", drop=3),
+        Column("reason", "Почему", "Why", drop=4, max_width=40),
+    ],
+    "estimates": [
+        Column("stage", "Этап", "Stage", max_width=40),
+        Column("samples", "Выборка", "Samples", "number", digits=0),
+        Column("suggested_hours", "Предложение, ч", "Suggested h", "hours"),
+        Column("median_hours", "Медиана, ч", "Median h", "hours", drop=3),
+        Column("p80_hours", "80-й перц., ч", "p80 h", "hours", drop=2),
+        Column("overrun_ratio", "Факт/план", "Actual/plan", "number", drop=1, digits=2),
+        Column("note", "Примечание", "Note", drop=4, max_width=50),
+    ],
     "sales": [
         Column("employee", "Менеджер", "Manager", max_width=32),
         Column("month", "Месяц", "Month"),
@@ -221,8 +257,10 @@ def hours_rows(name: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, A
         shown = dict(row)
         if "billable_minutes" in shown and "billable_hours" not in shown:
             shown["billable_hours"] = round((shown["billable_minutes"] or 0) / 60, 2)
-        if name == "plan-fact" and isinstance(shown.get("title"), str):
+        if name in ("plan-fact", "early-warning") and isinstance(shown.get("title"), str):
             shown["title"] = without_code(shown["title"], str(shown.get("task_code") or ""))
+        if name == "early-warning":  # at risk is a warning: amber, before the red of an overrun
+            shown["risk"] = "warn" if shown.get("verdict") == "at_risk" else None
         out.append(shown)
     return out
 

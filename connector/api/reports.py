@@ -1,4 +1,5 @@
-"""``GET /api/reports/{plan-fact|timesheet|output|sales}``: JSON, or CSV with ``?format=csv``.
+"""``GET /api/reports/{plan-fact|timesheet|output|sales|early-warning|estimates}``: JSON, or CSV
+with ``?format=csv``; ``GET /api/estimates?work_type=&stage=``.
 
 Dates are local work dates (``from``/``to`` inclusive, ``YYYY-MM-DD``); ``from`` after ``to`` is
 a 422 with a message. Admin token required: reports name people and hours.
@@ -29,13 +30,27 @@ def report(
     last: date | None = Query(None, alias="to", description="last local work date (inclusive)"),
     period: Literal["day", "week", "month"] = Query("day", description="timesheet grouping"),
     format: Literal["json", "csv"] = Query("json"),
+    work_type: str | None = Query(None, description="estimates: the work type of the mapping"),
+    stage: str | None = Query(None, description="estimates: a stage name; numbers and codes are ignored"),
 ) -> dict[str, Any] | Response:
-    """One report over the rounded labour aggregates (what 1C holds)."""
+    """One report over the rounded labour aggregates (what 1C holds); ``early-warning`` over the
+    open objects, ``estimates`` over the finished ones."""
     if name not in REPORTS:
         raise ApiError(404, f"unknown report {name!r}; available: {', '.join(REPORTS)}")
     try:
         rates = HourlyRates.from_settings(runtime.settings)
-        rows = build_report(name, session, runtime.mappings, first, last, period, rates=rates)
+        rows = build_report(
+            name,
+            session,
+            runtime.mappings,
+            first,
+            last,
+            period,
+            rates=rates,
+            work_type=work_type,
+            stage=stage,
+            min_samples=runtime.settings.estimate_min_samples,
+        )
     except ReportError as exc:
         raise ApiError(422, str(exc)) from exc
     if format == "csv":
@@ -50,3 +65,16 @@ def report(
         "to": last.isoformat() if last else None,
         "items": rows,
     }
+
+
+@router.get("/api/estimates", response_model=None)
+def estimates(
+    _: AdminAuth,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    work_type: str | None = Query(None, description="the work type of the mapping"),
+    stage: str | None = Query(None, description="a stage name; numbers and codes are ignored"),
+    format: Literal["json", "csv"] = Query("json"),
+) -> dict[str, Any] | Response:
+    """Suggested hours for a new stage from finished ones (``/api/reports/estimates``)."""
+    return report("estimates", _, runtime, session, None, None, "day", format, work_type, stage)
