@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -120,8 +121,16 @@ def validate(
     except MappingError as exc:
         fail(str(exc), 1)
     against = "the 1C $metadata" if online else "the built-in 1C:CRM model"
+    from connector.mapping.rates import RATES_FILE, load_rates
+
+    try:
+        rates = load_rates(Path(target), [f.mapping for f in files])
+    except MappingError as exc:
+        fail(str(exc), 1)
     for f in files:
         typer.echo(f"ok  {f.path}  ({f.mapping.name}, {f.mapping.category})")
+    if rates is not None:
+        typer.echo(f"ok  {Path(target) / RATES_FILE}  ({len(rates.rows)} rate(s), {rates.currency})")
     typer.echo(f"{len(files)} mapping file(s) valid against {against}")
 
 
@@ -431,9 +440,8 @@ def report(
     format: Annotated[ReportFormat, typer.Option(help="table, csv or json")] = ReportFormat.table,
     lang: Annotated[ReportLang, typer.Option(help="column titles and numbers: ru or en")] = ReportLang.ru,
     work_type: Annotated[str | None, typer.Option(help="estimates: the work type")] = None,
-    stage: Annotated[
-        str | None, typer.Option(help="estimates: a stage name, e.g. 'Этап 2. Настройка'")
-    ] = None,
+    stage: Annotated[str | None, typer.Option(help="estimates: a stage name, e.g. 'Этап 2'")] = None,
+    customer: Annotated[str | None, typer.Option(help="billing: only this customer")] = None,
 ) -> None:
     """Print a report from the store (exit 2 on bad parameters). Tables show hours in the
     locale, fit the terminal (120 columns when not a terminal) and mark overruns ▲ and warnings △;
@@ -442,6 +450,7 @@ def report(
 
     settings = load_settings()
     runtime = open_runtime(settings)
+    rate_table = billing_rates(settings, runtime) if name == "billing" else None
     try:
         with runtime.sessions() as session:
             rows = build_report(
@@ -455,6 +464,8 @@ def report(
                 work_type=work_type,
                 stage=stage,
                 min_samples=settings.estimate_min_samples,
+                billing_rates=rate_table,
+                customer=customer,
             )
     except ReportError as exc:
         fail(str(exc), 2)
@@ -466,6 +477,28 @@ def report(
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         print_report(name, rows, lang.value)
+
+
+def billing_rates(settings: Settings, runtime: Runtime) -> dict[tuple[str, str | None], Any]:
+    """The rates file beside the mappings (empty without one: hours shown, amounts left empty);
+    a bad file ends the command with its problems, one per line (exit 2)."""
+    from connector.mapping import MappingError
+    from connector.mapping.rates import load_rates
+
+    try:
+        rates = load_rates(settings.mappings_dir, runtime.mappings)
+    except MappingError as exc:
+        runtime.close()
+        fail(str(exc), 2)
+    return rates.table() if rates else {}
+
+
+def totalled(name: str) -> Callable[[Mapping[str, Any]], bool] | None:
+    """Which rows add up into a report's totals (plan-fact: tasks; billing: lines), or all."""
+    level = {"plan-fact": "task", "billing": "line"}.get(name)
+    if level is None:
+        return None
+    return lambda row: row.get("level") == level
 
 
 def print_report(name: str, rows: list[dict[str, Any]], lang: str) -> None:
@@ -488,7 +521,7 @@ def print_report(name: str, rows: list[dict[str, Any]], lang: str) -> None:
         lang="en" if lang == "en" else "ru",
         colour=tty and "NO_COLOR" not in os.environ,
         state_key={"plan-fact": "overrun", "early-warning": "risk"}.get(name),
-        in_total=(lambda r: r.get("level") == "task") if name == "plan-fact" else None,
+        in_total=totalled(name),
     )
     for line in table.lines:
         typer.echo(line)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from connector.mapping.schema import Mapping
 from connector.store.models import Employee, Labour, Link
+from connector.sync.core.billing import bill
 from connector.sync.core.early_warning import RiskRule, Watched, early_warning
 from connector.sync.core.estimates import Finished, estimate, template_of
 from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
@@ -30,7 +32,15 @@ from connector.sync.core.timesheet import Period, employee_output, sales_structu
 from connector.sync.labour.planfact import participant_plans
 
 ReportName = Literal["plan-fact", "timesheet", "output", "sales"]
-REPORTS: tuple[str, ...] = ("plan-fact", "timesheet", "output", "sales", "early-warning", "estimates")
+REPORTS: tuple[str, ...] = (
+    "plan-fact",
+    "timesheet",
+    "output",
+    "sales",
+    "early-warning",
+    "estimates",
+    "billing",
+)
 
 
 class ReportError(ValueError):
@@ -296,6 +306,8 @@ def build_report(
     work_type: str | None = None,
     stage: str | None = None,
     min_samples: int = 5,
+    billing_rates: Mapping_[tuple[str, str | None], Decimal] | None = None,
+    customer: str | None = None,
 ) -> list[dict[str, Any]]:
     """Dispatch by report name; open windows default to the current month (plan-fact: all time;
     early warning: today; estimates: all finished work, narrowed by ``work_type``/``stage``)."""
@@ -318,6 +330,8 @@ def build_report(
         window = Window(first, max(first, today or date.today()))
     if name == "timesheet":
         return timesheet_report(session, window, period)  # type: ignore[arg-type]
+    if name == "billing":
+        return billing_report(session, mappings, window, billing_rates or {}, customer)
     if name == "output":
         return output_report(session, window, rates)
     return sales_report(session, mappings, window)
@@ -392,6 +406,8 @@ def estimates_report(
     work_type: str | None = None,
     stage: str | None = None,
     min_samples: int = 5,
+    billing_rates: Mapping_[tuple[str, str | None], Decimal] | None = None,
+    customer: str | None = None,
 ) -> list[dict[str, Any]]:
     """Suggested hours from finished (closed) objects: one row for the asked stage template, or
     one per template when none is asked. ``work_type`` is the work type of the object's mapping
@@ -448,3 +464,67 @@ def _work_type_name(mapping: Mapping) -> str | None:
     if wt is None:
         return None
     return wt.description or wt.ref or wt.field
+
+
+def billing_report(
+    session: Session,
+    mappings: Sequence[Mapping],
+    window: Window,
+    rates: Mapping_[tuple[str, str | None], Decimal],
+    customer: str | None = None,
+) -> list[dict[str, Any]]:
+    """Billable labour by customer → object → work type → employee → day with rate and amount
+    (``level: line``), then one ``level: total`` row per customer (its unpriced hours too)."""
+    directory = Directory.load(session)
+    names = _work_type_names(mappings)
+    lines, totals = bill(
+        load_labour(session, window),
+        rates,
+        aliases=lambda ref: names.get(ref, ()),
+        customer=customer,
+    )
+    out: list[dict[str, Any]] = []
+    for line in lines:
+        link = directory.links.get(line.object_ref or "")
+        out.append(
+            {
+                "level": "line",
+                "customer": line.customer,
+                "task_code": link.task_code if link else None,
+                "title": link.title if link else None,
+                "work_type": (names.get(line.work_type) or (line.work_type,))[0],
+                **directory.employee(line.employee_ref),
+                "date": line.day.isoformat(),
+                "minutes": line.minutes,
+                "hours": _hours(line.minutes),
+                "rate": None if line.rate is None else float(line.rate),
+                "amount": None if line.amount is None else float(line.amount),
+                "evidence_url": line.evidence_url,
+            }
+        )
+    for total in totals:
+        out.append(
+            {
+                "level": "total",
+                "customer": total.customer,
+                "minutes": total.minutes,
+                "hours": _hours(total.minutes),
+                "amount": float(total.amount),
+                "unpriced_hours": _hours(total.unpriced_minutes),
+            }
+        )
+    return out
+
+
+def _work_type_names(mappings: Sequence[Mapping]) -> dict[str, tuple[str, ...]]:
+    """Work type GUID → the names the mappings give it (description first where known)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for m in mappings:
+        refs: list[Any] = [m.labour.work_type] if m.labour and m.labour.work_type else []
+        refs += [t.work_type for t in m.static_tasks]
+        for ref in refs:
+            guid = getattr(ref, "ref", None)
+            if guid:
+                described = getattr(ref, "description", None)
+                out[guid] = (described, guid) if described else (guid,)
+    return out

@@ -177,7 +177,7 @@ def _totals(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], lang: 
     labelled = False
     for c in columns:
         if c.total:
-            values.append(number(sum(float(r.get(c.key) or 0) for r in rows), lang))
+            values.append(number(sum(float(r.get(c.key) or 0) for r in rows), lang, c.digits))
         elif not labelled and c.kind == "text":
             values.append("Итого" if lang == "ru" else "Total")
             labelled = True
@@ -218,6 +218,18 @@ REPORT_COLUMNS: dict[str, list[Column]] = {
         Column("billable_hours", "Оплачиваемые, ч", "Billable h", "hours", total=True),
         Column("money", "Сумма", "Amount", "number", drop=1, total=True),
         Column("email", "Почта", "E-mail", drop=4, max_width=30),
+    ],
+    "billing": [
+        Column("customer", "Клиент", "Customer", max_width=30),
+        Column("task_code", "Код", "Code", keep=True),
+        Column("date", "Дата", "Date"),
+        Column("employee", "Сотрудник", "Employee", max_width=30),
+        Column("hours", "Часы", "Hours", "hours", total=True),
+        Column("rate", "Ставка", "Rate", "number", drop=2, digits=2),
+        Column("amount", "Сумма", "Amount", "number", total=True, digits=2),
+        Column("work_type", "Вид работ", "Work type", drop=3, max_width=24),
+        Column("title", "Задача", "Task", drop=4, max_width=40),
+        Column("evidence_url", "Доказательства", "Evidence", drop=5, max_width=40),
     ],
     "early-warning": [
         Column("task_code", "Код", "Code", keep=True),

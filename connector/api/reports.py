@@ -1,4 +1,4 @@
-"""``GET /api/reports/{plan-fact|timesheet|output|sales|early-warning|estimates}``: JSON, or CSV
+"""``GET /api/reports/{plan-fact|timesheet|output|sales|early-warning|estimates|billing}``: JSON, or CSV
 with ``?format=csv``; ``GET /api/estimates?work_type=&stage=``.
 
 Dates are local work dates (``from``/``to`` inclusive, ``YYYY-MM-DD``); ``from`` after ``to`` is
@@ -15,6 +15,8 @@ from fastapi.responses import Response
 
 from connector.api.deps import AdminAuth, RuntimeDep, SessionDep
 from connector.api.errors import ApiError
+from connector.mapping import MappingError
+from connector.mapping.rates import load_rates
 from connector.reports import REPORTS, HourlyRates, ReportError, build_report, to_csv
 
 router = APIRouter(tags=["reports"])
@@ -32,11 +34,19 @@ def report(
     format: Literal["json", "csv"] = Query("json"),
     work_type: str | None = Query(None, description="estimates: the work type of the mapping"),
     stage: str | None = Query(None, description="estimates: a stage name; numbers and codes are ignored"),
+    customer: str | None = Query(None, description="billing: only this customer"),
 ) -> dict[str, Any] | Response:
     """One report over the rounded labour aggregates (what 1C holds); ``early-warning`` over the
     open objects, ``estimates`` over the finished ones."""
     if name not in REPORTS:
         raise ApiError(404, f"unknown report {name!r}; available: {', '.join(REPORTS)}")
+    billing_rates = None
+    if name == "billing":
+        try:
+            found = load_rates(runtime.settings.mappings_dir, runtime.mappings)
+        except MappingError as exc:
+            raise ApiError(422, f"the rates file is not valid: {exc}") from exc
+        billing_rates = found.table() if found else {}
     try:
         rates = HourlyRates.from_settings(runtime.settings)
         rows = build_report(
@@ -50,6 +60,8 @@ def report(
             work_type=work_type,
             stage=stage,
             min_samples=runtime.settings.estimate_min_samples,
+            billing_rates=billing_rates,
+            customer=customer,
         )
     except ReportError as exc:
         raise ApiError(422, str(exc)) from exc
@@ -77,4 +89,4 @@ def estimates(
     format: Literal["json", "csv"] = Query("json"),
 ) -> dict[str, Any] | Response:
     """Suggested hours for a new stage from finished ones (``/api/reports/estimates``)."""
-    return report("estimates", _, runtime, session, None, None, "day", format, work_type, stage)
+    return report("estimates", _, runtime, session, None, None, "day", format, work_type, stage, None)

@@ -312,8 +312,13 @@ def _cross_file(files: list[LoadedFile]) -> list[MappingProblem]:
 
 
 def mapping_files(directory: Path) -> list[Path]:
-    """The ``*.yaml``/``*.yml`` files of a mapping directory, sorted by name."""
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The ``*.yaml``/``*.yml`` files of a mapping directory, sorted by name; ``rates.yaml`` (the
+    billing rates beside the mappings, checked by ``connector.mapping.rates``) is not a mapping."""
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.suffix in (".yaml", ".yml") and p.is_file() and p.name not in ("rates.yaml", "rates.yml")
+    )
 
 
 def load_loaded(directory: Path, sets: dict[str, EntitySet] | None = None) -> list[LoadedFile]:

@@ -80,3 +80,35 @@ def test_reports_for_people_fit_the_terminal_over_the_demos_store(tmp_path: Path
                 title = line.split("  ", 1)[1].lstrip().split("  ")[0]
                 assert len(title) >= 8, line
             assert ("▲" in result.stdout) and ("," in lines[2] if lang == "ru" else "." in lines[2])
+
+    # billing over the same store: priced at the shipped rates file, totals add up
+    billing = subprocess.run(
+        [
+            script("onec-bridge"),
+            "report",
+            "billing",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--format",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert billing.returncode == 0, billing.stderr
+    rows = json.loads(billing.stdout)
+    lines = [r for r in rows if r["level"] == "line"]
+    totals = [r for r in rows if r["level"] == "total"]
+    assert lines and totals
+    consult = [r for r in lines if r["rate"] is not None]
+    assert consult and all(r["rate"] in (2500.0, 2800.0) for r in consult)
+    assert all(abs(r["amount"] - round(r["minutes"] / 60 * r["rate"], 2)) < 0.006 for r in consult)
+    for total in totals:
+        mine = [r for r in lines if r["customer"] == total["customer"]]
+        assert total["minutes"] == sum(r["minutes"] for r in mine)
+        assert abs(total["amount"] - sum(r["amount"] or 0 for r in mine)) < 0.01

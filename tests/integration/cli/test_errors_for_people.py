@@ -131,3 +131,25 @@ def test_the_store_unreachable_or_missing_is_one_line_naming_the_database_settin
         )
         line = one_line(result, code)
         assert line.startswith("the store: ") and "ONEC_BRIDGE_DATABASE_URL" in line
+
+
+def test_a_bad_rates_file_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    import shutil
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(REPO_ROOT / "mappings", mappings)
+    (mappings / "rates.yaml").write_text(
+        "rates:\n  - work_type: d3e94583-3fd7-58ed-8220-d01477c6bfc0\n    rate: -100\n", "utf-8"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEC_BRIDGE_")}
+    env = {
+        **clean,
+        "ONEC_BRIDGE_MAPPINGS_DIR": str(mappings),
+        "ONEC_BRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+    }
+    for argv, code in ((["validate"], 1), (["report", "billing"], 2)):
+        result = subprocess.run(
+            [script("onec-bridge"), *argv], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+        line = one_line(result, code)
+        assert line.startswith(f"{mappings / 'rates.yaml'}:3: rates[0].rate: negative"), line
