@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import requests
@@ -20,8 +21,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.store.models import InboxEvent, OutboxIntent, Run
+from connector.store.models import InboxEvent, Link, OutboxIntent, Run
 from connector.store.types import utcnow
+from connector.sync.core.early_warning import Watched, early_warning
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,78 @@ class Metrics:
                 return
             self.registry.register(QueueCollector(sessions))
             self.registry.register(RunCollector(sessions))
+            self.registry.register(RiskCollector(sessions))
             self._watching = True
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _progress_day(value: Any) -> date | None:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+class RiskCollector(Collector):
+    """Early warning at scrape time: open objects per mapping and verdict (at_risk, on_track,
+    no_plan, no_progress), from the links' plan, fact and progress (payload ``percent_done`` or
+    ``planned_start``/``planned_finish``) with the default thresholds."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "onec_bridge_early_warning_objects",
+            "Open objects by early-warning verdict",
+            labels=["mapping", "verdict"],
+        )
+        try:
+            with self.sessions() as s:
+                rows = s.execute(
+                    select(
+                        Link.mapping,
+                        Link.onec_ref,
+                        Link.task_code,
+                        Link.planned_minutes,
+                        Link.actual_minutes,
+                        Link.payload,
+                    ).where(Link.status == "open", Link.onec_type != "static")
+                ).all()
+        except Exception:  # a scrape must not fail because the store hiccuped
+            log.warning("early-warning gauge: store unavailable")
+            return
+        watched: dict[str, list[Watched]] = {}
+        for mapping, ref, code, plan, fact, payload in rows:
+            extra = payload if isinstance(payload, dict) else {}
+            raw = extra.get("percent_done")
+            percent = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+            watched.setdefault(mapping, []).append(
+                Watched(
+                    ref,
+                    code,
+                    "",
+                    plan,
+                    float(fact or 0),
+                    float(percent)
+                    if isinstance(percent, int | float) and not isinstance(percent, bool)
+                    else None,
+                    _progress_day(extra.get("planned_start")),
+                    _progress_day(extra.get("planned_finish")),
+                )
+            )
+        today = utcnow().date()
+        for mapping, items in sorted(watched.items()):
+            counts = {"at_risk": 0, "on_track": 0, "no_plan": 0, "no_progress": 0}
+            for a in early_warning(items, today):
+                counts[a.verdict] += 1
+            for verdict, n in counts.items():
+                family.add_metric([mapping, verdict], n)
+        yield family
 
 
 class QueueCollector(Collector):

@@ -32,9 +32,10 @@ LEVELS: dict[str, int] = {
     "sync.labour": 5,
     # what both flows share (runs, the user directory, GC tuning)
     "sync": 4,
-    # the wiring of one process's systems; the Prometheus registry over the store
+    # the wiring of one process's systems
     "runtime": 3,
-    "metrics": 3,
+    # the Prometheus registry over the store (its early-warning gauge uses the pure core)
+    "metrics": 4,
     # can 1C and the tracker be reached (one plain request each, said in words)
     "reach": 3,
     # the pure core of both flows (may read mapping definitions)

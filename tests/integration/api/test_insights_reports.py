@@ -112,3 +112,21 @@ def test_the_api_serves_both(tmp_path: Any) -> None:
         assert "PRJ-1" in warning.text
         refused = requests.get(f"{conn.url}/api/estimates", timeout=30)
         assert refused.status_code == 401
+
+
+def test_the_early_warning_gauge_counts_verdicts_per_mapping(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with running_connector(url) as conn:
+        seed(conn.runtime.sessions)
+        text = requests.get(f"{conn.url}/metrics", timeout=30).text
+    # PRJ-5 is judged against today's date (elapsed share), so count only what does not depend on it
+    found = {
+        line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("onec_bridge_early_warning_objects{")
+    }
+    assert found['mapping="projects",verdict="no_plan"'] == 1
+    assert found['mapping="projects",verdict="no_progress"'] == 1
+    at_risk = found['mapping="projects",verdict="at_risk"']
+    on_track = found['mapping="projects",verdict="on_track"']
+    assert at_risk >= 1 and at_risk + on_track == 3  # PRJ-1 at risk whatever the date; PRJ-2, PRJ-5
