@@ -562,6 +562,33 @@ def failures_retry(failure_id: Annotated[str, typer.Argument(help="id from `fail
 
 
 @app.command()
+def doctor() -> None:
+    """Check the live 1C base against what the mappings need: published sets and fields, read
+    rights, the closing-date constant, the exchange-plan node, the labour web service. One line
+    per check, ✓ or ✗ with the fix; exit 1 when anything is missing (3 unreachable, 2 refused)."""
+    from connector.doctor import run_checks
+
+    settings = load_settings()
+    runtime = open_runtime(settings)
+    try:
+        ensure_reachable(settings, onec=True)
+        checks = run_checks(runtime)
+    finally:
+        runtime.close()
+    for check in checks:
+        mark = "✓" if check.ok else "✗"
+        line = f"{mark} {check.name}" + (f" — {check.detail}" if check.detail else "")
+        typer.echo(line if check.ok else f"{line}\n    fix: {check.fix}")
+    missing = sum(not c.ok for c in checks)
+    typer.echo(
+        f"{len(checks) - missing} of {len(checks)} checks passed"
+        + (f", {missing} missing" if missing else "")
+    )
+    if missing:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     no_wait: Annotated[bool, typer.Option("--no-wait", help="exit after the summary")] = False,
     data_dir: Annotated[Path | None, typer.Option(help="keep the demo's store here")] = None,

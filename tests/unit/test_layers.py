@@ -27,7 +27,8 @@ LEVELS: dict[str, int] = {
     "scheduler": 7,
     # what is read off the flows' results
     "reports": 6,
-    # the flows
+    # the flows, and the check of a live base against what they need
+    "doctor": 5,
     "sync.inbound": 5,
     "sync.labour": 5,
     # what both flows share (runs, the user directory, GC tuning)
