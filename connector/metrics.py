@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import requests
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.store.models import InboxEvent, Link, OutboxIntent, Run
 from connector.store.types import utcnow
-from connector.sync.core.early_warning import Watched, early_warning
+from connector.sync.core.early_warning import Watched, early_warning, watched_link
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +88,6 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _progress_day(value: Any) -> date | None:
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
 class RiskCollector(Collector):
     """Early warning at scrape time: open objects per mapping and verdict (at_risk, on_track,
     no_plan, no_progress), from the links' plan, fact and progress (payload ``percent_done`` or
@@ -129,23 +119,7 @@ class RiskCollector(Collector):
             return
         watched: dict[str, list[Watched]] = {}
         for mapping, ref, code, plan, fact, payload in rows:
-            extra = payload if isinstance(payload, dict) else {}
-            raw = extra.get("percent_done")
-            percent = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
-            watched.setdefault(mapping, []).append(
-                Watched(
-                    ref,
-                    code,
-                    "",
-                    plan,
-                    float(fact or 0),
-                    float(percent)
-                    if isinstance(percent, int | float) and not isinstance(percent, bool)
-                    else None,
-                    _progress_day(extra.get("planned_start")),
-                    _progress_day(extra.get("planned_finish")),
-                )
-            )
+            watched.setdefault(mapping, []).append(watched_link(ref, code, "", plan, fact, payload))
         today = utcnow().date()
         for mapping, items in sorted(watched.items()):
             counts = {"at_risk": 0, "on_track": 0, "no_plan": 0, "no_progress": 0}

@@ -21,15 +21,17 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connector.mapping.rates import work_type_refs
 from connector.mapping.schema import Mapping
 from connector.store.models import Employee, Labour, Link
 from connector.sync.core.billing import bill
-from connector.sync.core.early_warning import RiskRule, Watched, early_warning
+from connector.sync.core.early_warning import RiskRule, early_warning, watched_link
 from connector.sync.core.estimates import Finished, estimate, template_of
 from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
 from connector.sync.core.planfact import plan_fact as plan_fact_core
 from connector.sync.core.timesheet import Period, employee_output, sales_structure, timesheet
 from connector.sync.labour.planfact import participant_plans
+from connector.tables import without_code
 
 ReportName = Literal["plan-fact", "timesheet", "output", "sales"]
 REPORTS: tuple[str, ...] = (
@@ -350,35 +352,19 @@ def to_csv(rows: Iterable[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def _day(value: Any) -> date | None:
-    """A payload date (``YYYY-MM-DD…``) or None."""
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _percent(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def early_warning_report(session: Session, today: date, rule: RiskRule | None = None) -> list[dict[str, Any]]:
     """Open objects with their burn, progress and projection; at risk first. Progress comes from
     the link's payload (``percent_done``, or ``planned_start``/``planned_finish``) where the
     mapping carries it; without it the object is listed as having no progress signal."""
     links = session.execute(select(Link).where(Link.status == "open", Link.onec_type != "static")).scalars()
     watched = [
-        Watched(
+        watched_link(
             link.onec_ref,
             link.task_code,
             link.title,
             link.planned_minutes,
-            float(link.actual_minutes or 0),
-            _percent((link.payload or {}).get("percent_done")),
-            _day((link.payload or {}).get("planned_start")),
-            _day((link.payload or {}).get("planned_finish")),
+            link.actual_minutes,
+            link.payload,
         )
         for link in links
     ]
@@ -406,8 +392,6 @@ def estimates_report(
     work_type: str | None = None,
     stage: str | None = None,
     min_samples: int = 5,
-    billing_rates: Mapping_[tuple[str, str | None], Decimal] | None = None,
-    customer: str | None = None,
 ) -> list[dict[str, Any]]:
     """Suggested hours from finished (closed) objects: one row for the asked stage template, or
     one per template when none is asked. ``work_type`` is the work type of the object's mapping
@@ -418,7 +402,7 @@ def estimates_report(
     ).scalars()
     history = [
         Finished(
-            _without_code(link.title),
+            without_code(link.title, link.task_code),
             kinds.get(link.mapping),
             link.planned_minutes,
             float(link.actual_minutes or 0),
@@ -450,13 +434,6 @@ def estimates_report(
 
 def _hours_f(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 2)
-
-
-def _without_code(title: str) -> str:
-    text = title.strip()
-    if text.startswith("[") and "]" in text:
-        return text[text.index("]") + 1 :].strip()
-    return text
 
 
 def _work_type_name(mapping: Mapping) -> str | None:
@@ -519,12 +496,9 @@ def billing_report(
 def _work_type_names(mappings: Sequence[Mapping]) -> dict[str, tuple[str, ...]]:
     """Work type GUID → the names the mappings give it (description first where known)."""
     out: dict[str, tuple[str, ...]] = {}
-    for m in mappings:
-        refs: list[Any] = [m.labour.work_type] if m.labour and m.labour.work_type else []
-        refs += [t.work_type for t in m.static_tasks]
-        for ref in refs:
-            guid = getattr(ref, "ref", None)
-            if guid:
-                described = getattr(ref, "description", None)
-                out[guid] = (described, guid) if described else (guid,)
+    for ref in work_type_refs(mappings):
+        guid = getattr(ref, "ref", None)
+        if guid:
+            described = getattr(ref, "description", None)
+            out[guid] = (described, guid) if described else (guid,)
     return out

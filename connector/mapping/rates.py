@@ -44,14 +44,20 @@ class RateFile:
         return {(r.work_type, r.customer): r.per_hour for r in self.rows}
 
 
+def work_type_refs(mappings: Iterable[Mapping]) -> list[object]:
+    """The work types the mappings name (labour's and the static tasks'), as given there."""
+    refs: list[object] = []
+    for m in mappings:
+        refs += [m.labour.work_type] if m.labour and m.labour.work_type else []
+        refs += [t.work_type for t in m.static_tasks]
+    return refs
+
+
 def known_work_types(mappings: Iterable[Mapping]) -> set[str]:
     """Every work type the mappings name: descriptions and GUIDs of labour and static tasks."""
     names: set[str] = set()
-    for m in mappings:
-        refs: list[object] = [m.labour.work_type] if m.labour and m.labour.work_type else []
-        refs += [t.work_type for t in m.static_tasks]
-        for ref in refs:
-            names |= {v for v in (getattr(ref, "ref", None), getattr(ref, "description", None)) if v}
+    for ref in work_type_refs(mappings):
+        names |= {v for v in (getattr(ref, "ref", None), getattr(ref, "description", None)) if v}
     return names
 
 

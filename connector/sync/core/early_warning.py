@@ -60,6 +60,27 @@ class Assessment:
     reason: str
 
 
+def _day(value: object) -> date | None:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def watched_link(
+    ref: str, code: str, title: str, planned: float | None, actual: float | None, payload: object
+) -> Watched:
+    """An object as the store keeps it (a link): progress from its payload's ``percent_done`` or
+    ``planned_start``/``planned_finish`` where the mapping carries them, else none."""
+    extra = payload if isinstance(payload, dict) else {}
+    raw = extra.get("percent_done")
+    percent = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    start, finish = _day(extra.get("planned_start")), _day(extra.get("planned_finish"))
+    return Watched(ref, code, title, planned, float(actual or 0), percent, start, finish)
+
+
 def progress_of(item: Watched, today: date) -> tuple[float, Source] | None:
     """The object's progress (0–1) and where it comes from, or None without a signal."""
     if item.percent_done is not None:
