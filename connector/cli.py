@@ -97,17 +97,10 @@ def validate(
     sets = None
     if online:
         from connector.mapping.online import entity_sets
-        from connector.onec.client import ODataClient
+        from connector.runtime import onec_client
 
         try:
-            with ODataClient(
-                settings.onec_url,
-                settings.onec_user,
-                settings.onec_password.get_secret_value(),
-                timezone=settings.onec_timezone,
-                timeout=settings.onec_timeout,
-                deadline=settings.onec_deadline,
-            ) as client:
+            with onec_client(settings) as client:
                 published = client.metadata()
         except Exception as exc:  # any failure to reach 1C is reported, not raised as a trace
             fail(

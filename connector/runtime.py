@@ -26,6 +26,21 @@ if TYPE_CHECKING:  # zeep is heavy; imported only when the SOAP channel is used
     from connector.onec.soap import LabourService
 
 
+def onec_client(s: Settings) -> ODataClient:
+    """The OData client of the base the settings name (URL, credentials, zone, limits)."""
+    return ODataClient(
+        s.onec_url,
+        s.onec_user,
+        s.onec_password.get_secret_value(),
+        timezone=s.onec_timezone,
+        page_size=s.onec_page_size,
+        timeout=s.onec_timeout,
+        deadline=s.onec_deadline,
+        max_concurrency=s.onec_max_concurrency,
+        rate_limit=s.onec_rate_limit,
+    )
+
+
 @dataclass
 class Runtime:
     """Everything a sync, a request handler or a job needs; clients are created lazily."""
@@ -56,18 +71,7 @@ class Runtime:
     def onec(self) -> ODataClient:
         with self._lock:
             if self._onec is None:
-                s = self.settings
-                self._onec = ODataClient(
-                    s.onec_url,
-                    s.onec_user,
-                    s.onec_password.get_secret_value(),
-                    timezone=s.onec_timezone,
-                    page_size=s.onec_page_size,
-                    timeout=s.onec_timeout,
-                    deadline=s.onec_deadline,
-                    max_concurrency=s.onec_max_concurrency,
-                    rate_limit=s.onec_rate_limit,
-                )
+                self._onec = onec_client(self.settings)
             return self._onec
 
     @property
