@@ -106,26 +106,27 @@ def test_a_job_that_raises_finishes_the_runs_it_opened_as_failed(runtime: Runtim
 
 
 class OverlapProbe:
-    """Two job bodies: the first waits (bounded) for the second to start; records peak overlap."""
+    """Two job bodies, each waiting (bounded by ``wait`` seconds) for the other to have started;
+    records the peak overlap. Whichever the scheduler starts first, a second body that may run
+    alongside finds the first still active: the peak does not depend on the start order."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait: float) -> None:
         import threading
 
+        self.wait = wait
         self.active = 0
         self.peak = 0
         self.finished = 0
         self.guard = threading.Lock()
-        self.second_started = threading.Event()
+        self.started = {True: threading.Event(), False: threading.Event()}
         self.all_done = threading.Event()
 
     def body(self, first: bool) -> None:
         with self.guard:
             self.active += 1
             self.peak = max(self.peak, self.active)
-        if first:
-            self.second_started.wait(3)
-        else:
-            self.second_started.set()
+        self.started[first].set()
+        self.started[not first].wait(self.wait)
         with self.guard:
             self.active -= 1
             self.finished += 1
@@ -137,8 +138,10 @@ def test_store_writing_jobs_of_one_process_never_run_at_the_same_time(runtime: R
     from connector.scheduler import JobScheduler
 
     peaks = {}
-    for label, second_serial in (("serial", True), ("parallel", False)):
-        probe = OverlapProbe()
+    # serial: the first body waits 3 s for an overlap that must not come; parallel: each waits
+    # (up to 30 s on a loaded box) until the other has started, so the overlap is certain
+    for label, second_serial, wait in (("serial", True, 3.0), ("parallel", False, 30.0)):
+        probe = OverlapProbe(wait)
         specs = [
             JobSpec(f"inbound:{label}", IntervalTrigger(hours=1), functools.partial(probe.body, True)),
             JobSpec(
