@@ -212,7 +212,7 @@ def ensure_reachable(
     command with one line naming the setting that fixes it (exit 3 unreachable, 2 refused us).
     With a ``runtime`` the run that needed the system (``kind`` for 1C, labour for the tracker)
     is recorded as failed with that reason and the rest are not started, so ``/api/runs`` shows
-    why nothing happened."""
+    why nothing happened; the runtime is closed before the command ends."""
     from connector.reach import check_onec, check_tracker
 
     for check, wanted, refused in ((check_onec, onec, kind), (check_tracker, tracker, "labour")):
@@ -222,6 +222,7 @@ def ensure_reachable(
                 typer.echo(problem.detail, err=True)
             if runtime is not None:
                 record_refused_run(runtime, refused, mapping, problem.line())
+                runtime.close()
             fail(problem.line(), problem.exit_code)
 
 
@@ -254,7 +255,7 @@ def run_cycle(
         steps += [("tasks", n) for n in names]
     if what in ("labour", "all"):
         steps.append(("labour", mapping))
-    from connector.reach import sounds_unreachable
+    from connector.reach import readable, sounds_unreachable
 
     rows = []
     errors: list[tuple[dict[str, Any], str | None]] = []
@@ -281,8 +282,6 @@ def run_cycle(
                 stopped = len(steps) - len(rows)
                 break
     print_rows("dry run (nothing written)" if dry_run else "sync", rows)
-    from connector.reach import readable
-
     for row, error in errors:
         if row["status"] == "failed" and error:
             number = f" {row['run']}" if row["run"] is not None else ""
@@ -369,12 +368,8 @@ def sync(
     tracker cannot be reached, 2 if one refuses our credentials)."""
     settings = load_settings()
     runtime = open_runtime(settings)
-    try:
-        first_kind = "inbound" if what is not SyncWhat.labour else "labour"
-        ensure_reachable(settings, True, what is not SyncWhat.tasks, runtime, first_kind, mapping)
-    except typer.Exit:
-        runtime.close()
-        raise
+    first_kind = "inbound" if what is not SyncWhat.labour else "labour"
+    ensure_reachable(settings, True, what is not SyncWhat.tasks, runtime, first_kind, mapping)
     try:
         ok = run_cycle(runtime, what.value, mapping, dry_run, lock_wait)
     except KeyError as exc:
@@ -396,11 +391,7 @@ def resync(
     """Re-read a mapping's objects from 1C now (all of them, or the given refs)."""
     settings = load_settings()
     runtime = open_runtime(settings)
-    try:
-        ensure_reachable(settings, True, False, runtime, "inbound", mapping)
-    except typer.Exit:
-        runtime.close()
-        raise
+    ensure_reachable(settings, True, False, runtime, "inbound", mapping)
     try:
         ok = run_resync(runtime, mapping, ref or None, lock_wait)
     except (KeyError, ValueError) as exc:
@@ -476,14 +467,13 @@ def billing_rates(settings: Settings, runtime: Runtime) -> dict[tuple[str, str |
     """The rates file beside the mappings (empty without one: hours shown, amounts left empty);
     a bad file ends the command with its problems, one per line (exit 2)."""
     from connector.mapping import MappingError
-    from connector.mapping.rates import load_rates
+    from connector.mapping.rates import rates_table
 
     try:
-        rates = load_rates(settings.mappings_dir, runtime.mappings)
+        return rates_table(settings.mappings_dir, runtime.mappings)
     except MappingError as exc:
         runtime.close()
         fail(str(exc), 2)
-    return rates.table() if rates else {}
 
 
 def totalled(name: str) -> Callable[[Mapping[str, Any]], bool] | None:

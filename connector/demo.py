@@ -30,6 +30,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from connector.settings import Settings
+from connector.tables import without_code
 
 SHIPPED_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 ONEC_PASSWORD = "demo-1c-password"
@@ -138,16 +139,6 @@ def summarise(runtime: Any) -> dict[str, Any]:
                 written[names.get(row.employee_ref, row.employee_ref)] += row.written_minutes
         plan = plan_fact_report(s, runtime.mappings, Window(None, None))
     return {"tasks": dict(tasks), "labour_minutes": dict(written), "plan_fact": plan}
-
-
-def without_code(title: str, code: str) -> str:
-    """The title without a leading ``[code]`` (the task column shows the code already)."""
-    text = title.strip()
-    if text.startswith("["):
-        closing = text.find("]")
-        if closing > 0 and text[1:closing] in code:
-            return text[closing + 1 :].strip()
-    return text
 
 
 def shorten(text: str, width: int) -> str:

@@ -84,7 +84,7 @@ def _checks(runtime: Runtime, today: date) -> Iterator[Check]:
         )
     yield _try(
         f"{CLOSING_DATE} readable",
-        lambda: _read_one(runtime, CLOSING_DATE),
+        partial(_read_one, runtime, CLOSING_DATE),
         "publish the closing-date constant of the ТТ_ТрекерВремени extension in the OData content",
     )
     if any(

@@ -93,8 +93,10 @@ def _status_problem(status: int, credentials: str, url_setting: str) -> tuple[st
         return f"{status}: {word}", f"check {credentials}", BAD_SETTINGS
     if status == 404:
         return "404: nothing published at this address", f"check {url_setting}", BAD_SETTINGS
-    if status >= 500:
-        return f"{status}: the server failed", "try again later or see its log", UNREACHABLE
+    if status >= 500 or status == 429:
+        return f"{status}: the server failed or is busy", "try again later or see its log", UNREACHABLE
+    if status >= 400:
+        return f"{status}: the request was refused", f"check {url_setting}", BAD_SETTINGS
     return None
 
 

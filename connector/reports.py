@@ -378,7 +378,7 @@ def early_warning_report(session: Session, today: date, rule: RiskRule | None = 
             "burn_percent": None if a.burn is None else round(a.burn * 100, 1),
             "progress_percent": None if a.progress is None else round(a.progress * 100, 1),
             "progress_source": a.source,
-            "projected_hours": None if a.projected_minutes is None else round(a.projected_minutes / 60, 2),
+            "projected_hours": _hours_f(a.projected_minutes),
             "reason": a.reason,
             "onec_ref": a.ref,
         }

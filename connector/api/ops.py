@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import requests
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from requests.auth import HTTPBasicAuth
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
@@ -20,6 +18,7 @@ from connector.api.deps import AdminAuth, RuntimeDep, SessionDep
 from connector.api.errors import ApiError
 from connector.logs import redact
 from connector.metrics import CONTENT_TYPE, Metrics, default_metrics
+from connector.reach import check_onec, check_tracker
 from connector.runtime import Runtime
 from connector.store.history import list_failures
 from connector.store.models import Failure, InboxEvent, Link, OutboxIntent, Run, RunItem
@@ -264,35 +263,16 @@ def probe_store(runtime: Runtime) -> str | None:
     return None
 
 
-def _probe(what: str, url: str, **options: Any) -> str | None:
-    """``None`` when ``GET url`` answers below 400, else one line naming ``what`` failed and how
-    (the exception's type only: its text may quote a URL with a key)."""
-    try:
-        resp = requests.get(url, timeout=PROBE_TIMEOUT, **options)
-    except requests.RequestException as exc:
-        return f"{what} unreachable: {type(exc).__name__}"
-    if resp.status_code >= 400:
-        return f"{what} answered HTTP {resp.status_code}"
-    return None
-
-
 def probe_onec(runtime: Runtime) -> str | None:
-    s = runtime.settings
-    return _probe(
-        "1C",
-        f"{s.onec_url}/odata/standard.odata/",
-        auth=HTTPBasicAuth(s.onec_user.encode("utf-8"), s.onec_password.get_secret_value().encode("utf-8")),
-        headers={"Accept": "application/json"},
-    )
+    """None when 1C answers its OData service document, else the one-line reason (no secrets)."""
+    problem = check_onec(runtime.settings, PROBE_TIMEOUT)
+    return problem.line() if problem else None
 
 
 def probe_tracker(runtime: Runtime) -> str | None:
-    s = runtime.settings
-    return _probe(
-        "tracker",
-        f"{s.tracker_url}/employees",
-        params={"apikey": s.tracker_api_key.get_secret_value(), "active": "true"},
-    )
+    """None when the tracker answers its employee list, else the one-line reason (no secrets)."""
+    problem = check_tracker(runtime.settings, PROBE_TIMEOUT)
+    return problem.line() if problem else None
 
 
 @router.get("/readyz")

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from connector.api.deps import AdminAuth, RuntimeDep, SessionDep
 from connector.api.errors import ApiError
 from connector.mapping import MappingError
-from connector.mapping.rates import load_rates
+from connector.mapping.rates import rates_table
 from connector.reports import REPORTS, HourlyRates, ReportError, build_report, to_csv
 
 router = APIRouter(tags=["reports"])
@@ -43,10 +43,9 @@ def report(
     billing_rates = None
     if name == "billing":
         try:
-            found = load_rates(runtime.settings.mappings_dir, runtime.mappings)
+            billing_rates = rates_table(runtime.settings.mappings_dir, runtime.mappings)
         except MappingError as exc:
             raise ApiError(422, f"the rates file is not valid: {exc}") from exc
-        billing_rates = found.table() if found else {}
     try:
         rates = HourlyRates.from_settings(runtime.settings)
         rows = build_report(

@@ -145,3 +145,10 @@ def load_rates(directory: Path, mappings: Iterable[Mapping]) -> RateFile | None:
     if not path.is_file():
         return None
     return parse_rates(path.read_text("utf-8"), str(path), known_work_types(mappings))
+
+
+def rates_table(directory: Path, mappings: Iterable[Mapping]) -> dict[tuple[str, str | None], Decimal]:
+    """(work type, customer) → hourly rate from ``rates.yaml``; empty without the file (amounts
+    are then left empty, hours still shown). ``MappingError`` for a bad file."""
+    rates = load_rates(directory, mappings)
+    return rates.table() if rates else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,16 +12,31 @@ import pytest
 from testbed.servers import REPO_ROOT, script
 
 
-@pytest.mark.slow
-def test_demo_runs_non_interactively_and_its_summary_matches_the_mocks(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class DemoRun:
+    result: subprocess.CompletedProcess[str]
+    cwd: Path
+    data: Path
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One ``onec-bridge demo --no-wait`` from a clean directory; its store is kept for the reports."""
+    cwd = tmp_path_factory.mktemp("demo-run")
     result = subprocess.run(
-        [script("onec-bridge"), "demo", "--no-wait", "--data-dir", str(tmp_path / "demo")],
-        cwd=tmp_path,
+        [script("onec-bridge"), "demo", "--no-wait", "--data-dir", str(cwd / "demo")],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=240,
         env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"},
     )
+    return DemoRun(result, cwd, cwd / "demo")
+
+
+@pytest.mark.slow
+def test_demo_runs_non_interactively_and_its_summary_matches_the_mocks(demo_run: DemoRun) -> None:
+    result, tmp_path = demo_run.result, demo_run.cwd
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Traceback" not in result.stdout + result.stderr
     line = next(x for x in result.stdout.splitlines() if x.startswith("summary: "))
@@ -40,18 +56,10 @@ def test_demo_runs_non_interactively_and_its_summary_matches_the_mocks(tmp_path:
     assert (tmp_path / "demo" / "connector.db").exists()
 
 
-def test_reports_for_people_fit_the_terminal_over_the_demos_store(tmp_path: Path) -> None:
+def test_reports_for_people_fit_the_terminal_over_the_demos_store(demo_run: DemoRun) -> None:
     """``report`` over a real store (the demo's): human titles, no line over the width, no text
     cell cut below 8 characters, hours in the locale — at 80 and 200 columns and in a pipe."""
-    data = tmp_path / "demo"
-    demo = subprocess.run(
-        [script("onec-bridge"), "demo", "--no-wait", "--data-dir", str(data)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"},
-    )
+    demo, data, tmp_path = demo_run.result, demo_run.data, demo_run.cwd
     assert demo.returncode == 0, demo.stderr[-2000:]
     env = {
         "PATH": "/usr/bin:/bin",
