@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint chaos bench install clean
+.PHONY: demo test lint chaos bench install clean kit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy connector mock_1c mock_tracker testbed
+	$(BIN)/mypy connector mock_1c mock_tracker testbed onec_kit/generate.py
 
 # Four workers on two cores: most tests wait on loopback servers; one file stays on one worker
 # (its module-scoped servers are started once). The 15 slowest tests are listed at the end.
@@ -32,6 +32,10 @@ chaos: $(STAMP)
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Rewrite the metadata XML of onec_kit/ from onec_kit/generate.py (the BSL modules are hand-written).
+kit: $(STAMP)
+	$(BIN)/python onec_kit/generate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -166,7 +166,10 @@ def _attr_xml(owner: str, a: Attr, indent: int) -> str:
     t = "\t" * indent
     extra = ""
     if a.tag == "Dimension":
-        extra = f"{t}\t\t<Master>false</Master>\n{t}\t\t<MainFilter>true</MainFilter>\n{t}\t\t<DenyIncompleteValues>false</DenyIncompleteValues>\n"
+        extra = (
+            f"{t}\t\t<Master>false</Master>\n{t}\t\t<MainFilter>true</MainFilter>\n"
+            f"{t}\t\t<DenyIncompleteValues>false</DenyIncompleteValues>\n"
+        )
     elif a.tag == "Attribute":
         index = "Index" if a.indexed else "DontIndex"
         extra = (
@@ -258,7 +261,9 @@ def constant(name: str, title: str, type_: T) -> Obj:
     return Obj("Constant", name, body)
 
 
-def adopted(kind: str, name: str, attrs: Sequence[Attr] = (), tables: dict[str, Sequence[Attr]] | None = None) -> Obj:
+def adopted(
+    kind: str, name: str, attrs: Sequence[Attr] = (), tables: dict[str, Sequence[Attr]] | None = None
+) -> Obj:
     """An object of the base the extension adopts, with the extension's own new attributes."""
     cats = ("Object", "Ref", "Selection", "List", "Manager")
     owner = f"{kind}/{name}"
@@ -278,7 +283,8 @@ def adopted(kind: str, name: str, attrs: Sequence[Attr] = (), tables: dict[str, 
             f'\t\t\t<TabularSection uuid="{uid(towner)}">\n{gen_both}\t\t\t\t<Properties>\n'
             f"\t\t\t\t\t<Name>{table}</Name>\n\t\t\t\t\t<Comment/>\n"
             "\t\t\t\t\t<ObjectBelonging>Adopted</ObjectBelonging>\n"
-            f"\t\t\t\t\t<ExtendedConfigurationObject>{uid('base', kind, name, table)}</ExtendedConfigurationObject>\n"
+            f"\t\t\t\t\t<ExtendedConfigurationObject>{uid('base', kind, name, table)}"
+            "</ExtendedConfigurationObject>\n"
             "\t\t\t\t</Properties>\n\t\t\t\t<ChildObjects>\n"
             + "".join(_attr_xml(towner, a, 5) for a in table_attrs)
             + "\t\t\t\t</ChildObjects>\n\t\t\t</TabularSection>\n"
@@ -318,7 +324,8 @@ def exchange_plan(name: str, title: str, content: Sequence[str]) -> Obj:
         "\t\t\t<DataLockControlMode>Managed</DataLockControlMode>\n\t\t</Properties>\n"
     )
     items = "".join(
-        f"\t<Item>\n\t\t<Metadata>{m}</Metadata>\n\t\t<AutoRecord>Allow</AutoRecord>\n\t</Item>\n" for m in content
+        f"\t<Item>\n\t\t<Metadata>{m}</Metadata>\n\t\t<AutoRecord>Allow</AutoRecord>\n\t</Item>\n"
+        for m in content
     )
     part = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -497,10 +504,15 @@ POST = ("Read", "Insert", "Update", "Posting", "UndoPosting", "View", "Edit")
 
 
 def role(name: str, title: str, rights: Sequence[tuple[str, Sequence[str]]]) -> Obj:
-    body = f"\t\t<Properties>\n\t\t\t<Name>{name}</Name>\n{synonym(title, 3)}\t\t\t<Comment/>\n\t\t</Properties>\n"
+    body = (
+        f"\t\t<Properties>\n\t\t\t<Name>{name}</Name>\n{synonym(title, 3)}"
+        "\t\t\t<Comment/>\n\t\t</Properties>\n"
+    )
     objects = "".join(
         f"\t<object>\n\t\t<name>{obj}</name>\n"
-        + "".join(f"\t\t<right>\n\t\t\t<name>{r}</name>\n\t\t\t<value>true</value>\n\t\t</right>\n" for r in granted)
+        + "".join(
+            f"\t\t<right>\n\t\t\t<name>{r}</name>\n\t\t\t<value>true</value>\n\t\t</right>\n" for r in granted
+        )
         + "\t</object>\n"
         for obj, granted in rights
     )
@@ -543,9 +555,8 @@ def configuration(name: str, title: str, prefix: str, objects: Iterable[Obj], pu
         "\t\t\t<ConfigurationInformationAddress/>\n\t\t\t<InterfaceCompatibilityMode>Taxi</InterfaceCompatibilityMode>\n"
         f"\t\t</Properties>\n\t\t<ChildObjects>\n{children}\t\t</ChildObjects>\n"
     )
-    return (
-        f'{_HEADER}\t<Configuration uuid="{uid("Configuration", name)}">\n{inner}\t</Configuration>\n</MetaDataObject>\n'
-    )
+    head = f'{_HEADER}\t<Configuration uuid="{uid("Configuration", name)}">\n'
+    return f"{head}{inner}\t</Configuration>\n</MetaDataObject>\n"
 
 
 # ---- the two extensions -------------------------------------------------------------------------------
@@ -556,7 +567,13 @@ MODULES = "ТТ_ИнтеграцияСТрекером"
 OUTBOX = "ТТ_Уведомления"
 LABOUR = "ТТ_Трудозатраты"
 SIGNATURE = "ТТ_Подпись"
-READ_ONLY_CATALOGS = ("Пользователи", "ФизическиеЛица", "СтруктурныеЕдиницы", "Контрагенты", "CRM_СостоянияИнтересов")
+READ_ONLY_CATALOGS = (
+    "Пользователи",
+    "ФизическиеЛица",
+    "СтруктурныеЕдиницы",
+    "Контрагенты",
+    "CRM_СостоянияИнтересов",
+)
 WATCHED = ("DocumentObject.CRM_Интерес", "CatalogObject.Проекты", "CatalogObject.ЗадачиПроектов")
 
 
@@ -566,7 +583,9 @@ def extension_objects() -> list[Obj]:
     return [
         language(),
         common_module(MODULES, "Интеграция с трекером времени: подключение, секрет, состав OData"),
-        common_module(MODULES + "ВызовСервера", "Интеграция с трекером времени: настройка из команды", server_call=True),
+        common_module(
+            MODULES + "ВызовСервера", "Интеграция с трекером времени: настройка из команды", server_call=True
+        ),
         common_module(OUTBOX, "Уведомления коннектора об изменениях (очередь и отправка)"),
         common_module(LABOUR, "Трудозатраты из трекера (веб-сервис TimeTracking)"),
         common_module(SIGNATURE, "Подпись HMAC-SHA256"),
@@ -721,7 +740,7 @@ def dump(root: Path, name: str, title: str, prefix: str, objects: list[Obj], pur
 
 def all_files() -> dict[Path, str]:
     files = dump(KIT / "extension", EXTENSION, "Трекер времени", "ТТ_", extension_objects(), "AddOn")
-    files |= dump(KIT / "tests", TEST_EXTENSION, "Трекер времени: тесты", "ТТТ_", test_objects(), "AddOn")
+    files |= dump(KIT / "tests", TEST_EXTENSION, "Трекер времени: тесты", "ОМ_", test_objects(), "AddOn")
     return files
 
 
