@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+from connector.mapping.crm_model import BUILTIN
 from connector.mapping.schema import Mapping
 from connector.onec.changes import ExchangePlanFeed
 from connector.onec.errors import OneCError
@@ -24,7 +25,10 @@ from connector.runtime import Runtime
 CLOSING_DATE = "Constant_ТТ_ДатаЗапретаИзменения"
 EXCHANGE_PLAN = "ExchangePlan_ТТ_ОбменСТрекером"
 TIMESHEET = "Document_УчетВремени"
-KIT = "load the ТТ_ТрекерВремени extension (onec_kit/) and add the set to the OData content"
+KIT = (
+    "load the ТТ_ТрекерВремени extension (onec_kit/) and run its command «Настроить подключение к трекеру "
+    "времени»: it adds the kit's sets to the OData content"
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,10 @@ def _checks(runtime: Runtime, today: date) -> Iterator[Check]:
             )
             continue
         missing = sorted(f for f in sets[name] if f not in info.properties and f not in info.navigation)
+        if name == TIMESHEET and "odata_timesheet" in channels:
+            missing += _missing_row_fields(info)
         if missing:
-            fix = KIT if any(f.startswith("ТТ_") for f in missing) else _publish(name)
+            fix = KIT if any("ТТ_" in f for f in missing) else _publish(name)
             yield Check(f"{name} fields", False, "missing: " + ", ".join(missing), fix)
         else:
             present = f"{len(sets[name])} field(s) present" if sets[name] else "published"
@@ -98,6 +104,8 @@ def _checks(runtime: Runtime, today: date) -> Iterator[Check]:
                 "ONEC_BRIDGE_ONEC_EXCHANGE_NODE is empty",
                 f"create a node of {EXCHANGE_PLAN} and set ONEC_BRIDGE_ONEC_EXCHANGE_NODE to its code",
             )
+        elif EXCHANGE_PLAN not in published:
+            yield Check(f"exchange-plan node {node}", False, f"{EXCHANGE_PLAN} is not in $metadata", KIT)
         else:
             yield _try(
                 f"exchange-plan node {node}",
@@ -110,6 +118,15 @@ def _checks(runtime: Runtime, today: date) -> Iterator[Check]:
             lambda: list(runtime.soap.get_labour(today, today)),
             "publish the TimeTracking web service of the ТТ_ТрекерВремени extension on the web server",
         )
+
+
+def _missing_row_fields(info: EntitySetInfo) -> list[str]:
+    """The ``ТТ_`` columns the labour flow writes into the timesheet's rows, where the base lacks them."""
+    out = []
+    for table, columns in BUILTIN[TIMESHEET].tabular.items():
+        present = info.rows.get(table, {})
+        out += [f"{table}.{c}" for c in sorted(columns) if c.startswith("ТТ_") and c not in present]
+    return out
 
 
 def _publish(name: str) -> str:

@@ -20,6 +20,7 @@ from mock_1c.access import Sessions, basic_credentials, credentials_match
 from mock_1c.config import MockConfig
 from mock_1c.errors import OneCError
 from mock_1c.infobase import InfoBase
+from mock_1c.kit import KitPieces
 from mock_1c.odata import render
 from mock_1c.odata.service import LOAD_MODE_HEADER, ODataRequest, ODataService, Switches, split_odata_path
 from mock_1c.persist import SqliteStore
@@ -80,7 +81,8 @@ class MockState:
         )
         data = generate(config.seed, counts) if store is None or store.is_empty() else {}
         self.ib = InfoBase(data, store)
-        self.odata = ODataService(self.ib)
+        self.kit = KitPieces.parse(config.without)
+        self.odata = ODataService(self.ib, self.kit)
         self.sessions = Sessions(config.max_sessions, config.session_timeout)
         self.stats = Stats()
         self.soap = LabourService(self.ib)
@@ -163,7 +165,7 @@ def create_app(config: MockConfig) -> Any:
     async def onec(request: Request, full_path: str) -> Response:
         path = request.scope["path"]
         rest = split_odata_path(path, config.infobase)
-        is_soap = path == ib_prefix + SOAP_PATH
+        is_soap = path == ib_prefix + SOAP_PATH and state.kit.web_service
         if rest is None and not is_soap:
             return JSONResponse({"error": f"not found: {path}"}, status_code=404)
         try:

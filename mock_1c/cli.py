@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--webhook-secret", default="")
     s.add_argument("--webhook-mode", choices=("sync", "outbox"), default="sync")
     s.add_argument("--webhook-types", default="", help="comma list of entity sets (default: all published)")
+    s.add_argument(
+        "--without",
+        default="",
+        help="pieces of the 1C-side kit this base lacks, comma list: extension, closing-date, "
+        "exchange-plan, web-service, field:<Set>.<Field>, field:<Set>.<Table>.<Field>",
+    )
     s.add_argument("--log-level", default="warning")
     return p
 
@@ -62,6 +68,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         webhook_secret=args.webhook_secret,
         webhook_mode=args.webhook_mode,
         webhook_types=tuple(t.strip() for t in args.webhook_types.split(",") if t.strip()),
+        without=tuple(t.strip() for t in args.without.split(",") if t.strip()),
     )
 
 

@@ -25,3 +25,4 @@ class MockConfig:
     webhook_secret: str = ""
     webhook_mode: str = "sync"
     webhook_types: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()  # pieces of the 1C-side kit the base lacks (mock_1c.kit)

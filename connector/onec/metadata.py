@@ -26,6 +26,7 @@ class EntitySetInfo:
     properties: dict[str, str] = field(default_factory=dict)
     navigation: frozenset[str] = frozenset()
     keys: tuple[str, ...] = ()
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)  # tabular section → its row properties
 
     def has_field(self, name: str) -> bool:
         return name in self.properties or name in self.navigation
@@ -40,9 +41,13 @@ def parse_metadata(xml: bytes) -> dict[str, EntitySetInfo]:
     if etree.QName(root).localname != "Edmx":
         raise Fatal("1C $metadata is not an EDMX document (is the URL the OData publication?)")
     types: dict[str, tuple[dict[str, str], frozenset[str], tuple[str, ...]]] = {}
+    complex_types: dict[str, dict[str, str]] = {}
     containers = []
     for schema in root.iter(f"{{{EDM_NS}}}Schema"):
         namespace = schema.get("Namespace", "")
+        for ct in schema.findall(f"{{{EDM_NS}}}ComplexType"):
+            props = {p.get("Name", ""): p.get("Type", "") for p in ct.findall(f"{{{EDM_NS}}}Property")}
+            complex_types[f"{namespace}.{ct.get('Name', '')}"] = props
         for et in schema.findall(f"{{{EDM_NS}}}EntityType"):
             props = {p.get("Name", ""): p.get("Type", "") for p in et.findall(f"{{{EDM_NS}}}Property")}
             navs = frozenset(n.get("Name", "") for n in et.findall(f"{{{EDM_NS}}}NavigationProperty"))
@@ -57,5 +62,10 @@ def parse_metadata(xml: bytes) -> dict[str, EntitySetInfo]:
             type_name = es.get("EntityType", "")
             props, navs, keys = types.get(type_name, ({}, frozenset(), ()))
             name = es.get("Name", "")
-            result[name] = EntitySetInfo(name, type_name, props, navs, keys)
+            rows = {
+                prop: complex_types.get(kind[len("Collection(") : -1], {})
+                for prop, kind in props.items()
+                if kind.startswith("Collection(")
+            }
+            result[name] = EntitySetInfo(name, type_name, props, navs, keys, rows)
     return result

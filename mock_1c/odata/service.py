@@ -6,6 +6,7 @@ it; writes go through the InfoBase so every channel shares rules, DataVersions a
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from mock_1c.errors import OneCError, not_found, unknown_set
 from mock_1c.infobase import InfoBase
+from mock_1c.kit import KitPieces
 from mock_1c.labour import WriteMode
 from mock_1c.odata import query, render
 from mock_1c.odata.metadata import metadata_document, service_document
@@ -55,8 +57,9 @@ class ODataRequest:
 
 
 class ODataService:
-    def __init__(self, ib: InfoBase) -> None:
+    def __init__(self, ib: InfoBase, kit: KitPieces | None = None) -> None:
         self.ib = ib
+        self.kit = kit or KitPieces()
         self._results: OrderedDict[tuple[str, str, str], tuple[int, list[Any]]] = OrderedDict()
         self._results_lock = threading.Lock()
 
@@ -83,14 +86,16 @@ class ODataService:
             if req.method != "GET":
                 raise OneCError("19", f"Метод HTTP {req.method} не поддерживается для этого ресурса.")
             if res.special == "metadata":
-                return Response(metadata_document(), media_type="application/xml;charset=utf-8")
+                document = self.kit.metadata(metadata_document())
+                return Response(document, media_type="application/xml;charset=utf-8")
             return Response(service_document(req.base), media_type="application/xml;charset=utf-8")
-        es = ENTITY_SETS.get(res.entity_set)
+        es = None if self.kit.set_hidden(res.entity_set) else ENTITY_SETS.get(res.entity_set)
         if es is None:
             owner = table_owner(res.entity_set)
             if owner is not None and req.method == "POST":
                 raise OneCError("13", "Непосредственное создание строк табличной части не поддерживается.")
             raise unknown_set(res.entity_set)
+        self._check_absent_fields(es, req, opts)
         allowed = opts.get("allowedOnly")
         if allowed is not None and allowed not in ("true", "false"):
             raise OneCError("14", f"Неверное значение параметра allowedOnly: {allowed}")
@@ -125,6 +130,23 @@ class ODataService:
             self.ib.delete(es.name, key, if_match)
             return Response(status_code=204)
         raise OneCError("19", f"Метод HTTP {m} не поддерживается для сущности.")
+
+    def _check_absent_fields(self, es: EntitySet, req: ODataRequest, opts: QueryOptions) -> None:
+        """A field the base lacks (``--without field:…``) named in the query or a write: code 10."""
+        if self.kit.complete:
+            return
+        texts = [opts.get(o) or "" for o in ("$select", "$filter", "$orderby", "$expand")]
+        if req.method in ("POST", "PATCH", "PUT", "MERGE") and req.body:
+            texts.append(" ".join(_body_names(req.body)))
+        for text in texts:
+            name = self.kit.named_hidden(es.name, text)
+            if name is None:
+                for table in es.tables:
+                    name = self.kit.named_hidden(f"{es.name}_{table}", text)
+                    if name is not None:
+                        break
+            if name is not None:
+                raise OneCError("10", f"Свойство «{name}» не найдено у «{es.name}».")
 
     def _object_key(self, es: EntitySet, key: dict[str, Literal]) -> str:
         if not es.key_fields:
@@ -190,7 +212,7 @@ class ODataService:
             items = items[:top]
         if inline == "allpages" and req.switches.inlinecount_ignores_paging:
             count = len(items)
-        values = [project(e) for e in items]
+        values = [self.kit.strip(es.name, project(e)) for e in items]
         if fmt == "atom":
             return render.atom_feed(req.base, es.name, values, count if inline == "allpages" else None)
         body: dict[str, Any] = {}
@@ -220,6 +242,7 @@ class ODataService:
     ) -> Response:
         if not shaped:
             entity = query.projector(self.ib, es, None, None, nav_links=fmt == "json")(entity)
+        entity = self.kit.strip(es.name, entity)
         headers = {}
         if status == 201:
             headers["Location"] = quote(f"{req.base}{es.name}(guid'{entity['Ref_Key']}')", safe=":/()'=%")
@@ -300,6 +323,21 @@ class ODataService:
                 raise not_found(target_set, source[op + "_Key"])
             return self._entity_response(req, ENTITY_SETS[target_set], target, fmt)
         raise OneCError("11", f"Метод или свойство «{op}» не найдено у «{es.name}».")
+
+
+def _body_names(body: bytes) -> list[str]:
+    """Property names of a JSON write body, tabular rows included (nothing if it is not JSON)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    names: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            names.append(str(key))
+            if isinstance(value, list):
+                names += [str(k) for row in value if isinstance(row, dict) for k in row]
+    return names
 
 
 def write_mode(req: ODataRequest) -> WriteMode:

@@ -101,3 +101,77 @@ def test_wrong_password_and_unreachable_base_are_one_line(tmp_path: Path, onec: 
         down.returncode == 3 and "connection refused" in down.stderr and "ONEC_BRIDGE_ONEC_URL" in down.stderr
     )
     assert down.stderr.strip().count("\n") == 0
+
+
+KIT_FIX = "fix: load the ТТ_ТрекерВремени extension (onec_kit/) and run its command"
+
+
+@pytest.mark.parametrize(
+    ("without", "failed", "fix"),
+    [
+        (
+            "closing-date",
+            ["✗ Constant_ТТ_ДатаЗапретаИзменения readable — HTTP 404"],
+            "fix: publish the closing-date constant of the ТТ_ТрекерВремени extension",
+        ),
+        (
+            "web-service",
+            ["✗ web service TimeTracking answers GetLabour — HTTP 404"],
+            "fix: publish the TimeTracking web service",
+        ),
+        (
+            "exchange-plan",
+            ["✗ exchange-plan node TT — ExchangePlan_ТТ_ОбменСТрекером is not in $metadata"],
+            KIT_FIX,
+        ),
+        (
+            "field:Document_CRM_Интерес.ТТ_ФактическиеТрудозатраты",
+            ["✗ Document_CRM_Интерес fields — missing: ТТ_ФактическиеТрудозатраты"],
+            KIT_FIX,
+        ),
+        (
+            "field:Document_УчетВремени.Операции.ТТ_КлючСтроки",
+            ["✗ Document_УчетВремени fields — missing: Операции.ТТ_КлючСтроки"],
+            KIT_FIX,
+        ),
+        (
+            "extension",
+            [
+                "✗ Catalog_ЗадачиПроектов fields — missing: ТТ_ПревышениеПлана, ТТ_ФактическиеТрудозатраты",
+                "✗ Document_CRM_Интерес fields — missing: ТТ_ПревышениеПлана, ТТ_СогласованныеТрудозатраты, "
+                "ТТ_ФактическиеТрудозатраты",
+                "✗ Document_УчетВремени fields — missing: Операции.ТТ_Доказательства, "
+                "Операции.ТТ_КлючСтроки, Операции.ТТ_Объект, Операции.ТТ_Объект_Type",
+                "✗ Constant_ТТ_ДатаЗапретаИзменения readable",
+                "✗ exchange-plan node TT",
+                "✗ web service TimeTracking answers GetLabour",
+            ],
+            KIT_FIX,
+        ),
+    ],
+    ids=[
+        "no-constant",
+        "no-web-service",
+        "no-exchange-plan",
+        "no-totals-field",
+        "no-row-key",
+        "no-extension",
+    ],
+)
+def test_each_missing_piece_of_the_kit_is_named_with_its_fix(
+    tmp_path: Path, without: str, failed: list[str], fix: str
+) -> None:
+    with running_mock_1c(without=without) as partial:
+        result = doctor(tmp_path, partial.base_url, partial.password, ONEC_BRIDGE_ONEC_EXCHANGE_NODE="TT")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    crosses = [line for line in result.stdout.splitlines() if line.startswith("✗")]
+    assert len(crosses) == len(failed), result.stdout
+    for want in failed:
+        assert any(line.startswith(want) for line in crosses), (want, result.stdout)
+    assert fix in result.stdout
+    total = len([line for line in result.stdout.splitlines() if line.startswith(("✓", "✗"))])
+    assert (
+        result.stdout.splitlines()[-1]
+        == f"{total - len(failed)} of {total} checks passed, {len(failed)} missing"
+    )
