@@ -7,6 +7,7 @@ Each check is also shown failing on a broken copy of the dump, so a passing run 
 
 from __future__ import annotations
 
+import re
 import runpy
 import shutil
 import sys
@@ -258,3 +259,29 @@ def test_a_call_to_a_private_method_is_named(tmp_path: Path) -> None:
     )
     problems = cross_module_problems([root, TESTS])
     assert any("ТТ_Подпись.HMACSHA256 is not an exported method" in p for p in problems), problems
+
+
+def secret_leaks(roots: list[Path]) -> list[str]:
+    """Lines where the signing secret could reach the event log or the queue register."""
+    leaks = []
+    for root in roots:
+        for path in sorted(root.rglob("*.bsl")):
+            text = path.read_text("utf-8-sig")
+            for call in re.finditer(r"ЗаписьЖурналаРегистрации\((?:[^()]|\([^()]*\))*\)", text):
+                if re.search(r"Секрет|Подключение", call.group(0)):
+                    leaks.append(f"{path.name}:{text[: call.start()].count(chr(10)) + 1}: event log")
+            for i, line in enumerate(text.splitlines(), 1):
+                if re.search(r"\.ПоследняяОшибка\s*=.*(Секрет|Подключение)", line):
+                    leaks.append(f"{path.name}:{i}: queue row")
+    return leaks
+
+
+def test_the_secret_never_reaches_the_event_log_or_the_queue(tmp_path: Path) -> None:
+    assert secret_leaks([EXTENSION]) == []
+    root = _copy(tmp_path)
+    _edit(
+        dump.module_path(root, "ТТ_Уведомления"),
+        "Отправлено, Отложено, Остановлено)",
+        "Отправлено, Отложено, Подключение.Секрет)",
+    )
+    assert secret_leaks([root]) and secret_leaks([root])[0].startswith("Module.bsl:")
