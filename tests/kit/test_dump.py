@@ -261,14 +261,24 @@ def test_a_call_to_a_private_method_is_named(tmp_path: Path) -> None:
     assert any("ТТ_Подпись.HMACSHA256 is not an exported method" in p for p in problems), problems
 
 
+def _balanced(text: str, start: int) -> str:
+    """The text from the ``(`` at ``start`` to its matching ``)``."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start : i + 1]
+    return text[start:]
+
+
 def secret_leaks(roots: list[Path]) -> list[str]:
     """Lines where the signing secret could reach the event log or the queue register."""
     leaks = []
     for root in roots:
         for path in sorted(root.rglob("*.bsl")):
             text = path.read_text("utf-8-sig")
-            for call in re.finditer(r"ЗаписьЖурналаРегистрации\((?:[^()]|\([^()]*\))*\)", text):
-                if re.search(r"Секрет|Подключение", call.group(0)):
+            for call in re.finditer(r"ЗаписьЖурналаРегистрации\(", text):
+                if re.search(r"Секрет|Подключение", _balanced(text, call.end() - 1)):
                     leaks.append(f"{path.name}:{text[: call.start()].count(chr(10)) + 1}: event log")
             for i, line in enumerate(text.splitlines(), 1):
                 if re.search(r"\.ПоследняяОшибка\s*=.*(Секрет|Подключение)", line):
