@@ -257,6 +257,7 @@ def run_edits(
     assert all(obj in projects for _, obj, _ in refused), refused
 
 
+@pytest.mark.chaos_long  # a minute of three worlds: behind `make chaos`, which CI runs too
 def test_edits_and_closed_period_same_under_three_time_zones(
     worlds: Callable[[tuple[str, ...]], list[ChaosLoop]],
 ) -> None:

@@ -113,6 +113,7 @@ def run_chaos(loop: ChaosLoop, *, kills: int, days: int, seed: int) -> None:
     converge(loop, first, last, deadline_s=240)
 
 
+@pytest.mark.chaos_long  # a minute of kills under faults: behind `make chaos`, which CI runs too
 def test_whole_loop_survives_faults_and_kills(loop: ChaosLoop) -> None:
     run_chaos(loop, kills=3, days=3, seed=5)
 
