@@ -216,6 +216,8 @@ def link_json(link: Link) -> dict[str, Any]:
         "planned_minutes": link.planned_minutes,
         "actual_minutes": link.actual_minutes,
         "overrun": link.overrun,
+        "risk": link.risk,
+        "projected_minutes": link.projected_minutes,
         "updated_at": _iso(link.updated_at),
     }
 

@@ -161,6 +161,9 @@ def render_item(link: Link, names: dict[str, str]) -> dict[str, Any]:
         "planned_minutes": link.planned_minutes,
         "actual_minutes": link.actual_minutes or 0,
         "overrun": link.overrun or "none",
+        # the early warning (an addition to tracker.md's item): none until assessed
+        "risk": link.risk or "none",
+        "projected_minutes": link.projected_minutes,
         "status": link.status,
         "onec_type": None if static else link.onec_type,
         "onec_ref": None if static else link.onec_ref,

@@ -90,6 +90,26 @@ def planned_minutes(mapping: Mapping, obj: AnyMapping[str, Any]) -> int | None:
     return round(value)
 
 
+def progress_values(mapping: Mapping, obj: AnyMapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The object's progress signal as the early warning reads it from a link's payload:
+    ``percent_done`` (0–100) and ``planned_start``/``planned_finish`` (ISO days), each only where
+    the mapping names the field and 1C has a value; ``()`` for a mapping without ``progress``."""
+    progress = _task(mapping).progress
+    if progress is None:
+        return ()
+    out: list[tuple[str, Any]] = []
+    if progress.percent_field:
+        raw = obj.get(progress.percent_field)
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+            out.append(("percent_done", float(raw)))
+    for key, name in (("planned_start", progress.start_field), ("planned_finish", progress.finish_field)):
+        raw = obj.get(name) if name else None
+        day = str(raw)[:10] if isinstance(raw, str) else ""
+        if len(day) == 10 and not day.startswith("0001-01-01"):
+            out.append((key, day))
+    return tuple(out)
+
+
 def parent_ref(mapping: Mapping, obj: AnyMapping[str, Any]) -> str | None:
     """GUID of the object's parent (e.g. the project of a stage), None when absent or empty."""
     parent = _task(mapping).parent
@@ -139,6 +159,9 @@ def _plan_parts(mapping: Mapping) -> tuple[Uses, Uses]:
     if task.parent is not None:
         add(named, task.parent.field, FULL)
         add(implied, _nav_name(task.parent.field), {"Description": FULL})
+    if task.progress is not None:
+        for name in task.progress.fields():
+            add(named, name, FULL)
     customer = mapping.labour.customer_field if mapping.labour is not None else None
     if customer:
         head, _, inner = customer.partition("/")
@@ -155,10 +178,11 @@ def read_plan(mapping: Mapping) -> Uses:
     """Every part of a 1C object that the task of ``mapping`` depends on (``field_uses`` form).
 
     The templates' and conditions' uses, the planned-time field or expression, the assignee
-    paths (``T[].col`` is column ``col`` of every row of ``T``), the parent and customer fields
-    with the ``Description`` of their expanded navigation properties, ``Партнер``/``Партнер_Key``
-    (the default customer), ``DeletionMark`` and ``Ref_Key``. Transform reads exactly these, so
-    it may right-strip just these parts and get what stripping the whole object would give.
+    paths (``T[].col`` is column ``col`` of every row of ``T``), the progress fields, the parent
+    and customer fields with the ``Description`` of their expanded navigation properties,
+    ``Партнер``/``Партнер_Key`` (the default customer), ``DeletionMark`` and ``Ref_Key``.
+    Transform reads exactly these, so it may right-strip just these parts and get what stripping
+    the whole object would give.
     """
     named, implied = _plan_parts(mapping)
     uses: Uses = dict(implied)

@@ -106,6 +106,24 @@ class Parent(Strict):
     entity_set: str
 
 
+class Progress(Strict):
+    """Where 1C keeps an object's progress: a completion percentage, else its planned dates (the
+    elapsed share of them is the progress). Feeds the early warning; never part of the task."""
+
+    percent_field: str | None = Field(default=None, description="e.g. ПроцентВыполнения (0–100)")
+    start_field: str | None = Field(default=None, description="planned start, e.g. ПлановаяДатаНачала")
+    finish_field: str | None = Field(default=None, description="planned finish, e.g. ДатаОкончания")
+
+    @model_validator(mode="after")
+    def _signal(self) -> Progress:
+        if self.percent_field is None and (self.start_field is None or self.finish_field is None):
+            raise ValueError("give percent_field, or both start_field and finish_field")
+        return self
+
+    def fields(self) -> list[str]:
+        return [f for f in (self.percent_field, self.start_field, self.finish_field) if f]
+
+
 class TaskTemplate(Strict):
     """How an object becomes a task. Templates are Jinja2 (sandboxed, strict undefined)."""
 
@@ -120,6 +138,7 @@ class TaskTemplate(Strict):
     open_when: str | None = Field(default=None, description="Jinja expression; false → not a task (yet)")
     closed_when: str | None = Field(default=None, description="Jinja expression; true → the task is closed")
     parent: Parent | None = None
+    progress: Progress | None = None
 
     @field_validator("assignees")
     @classmethod
@@ -191,6 +210,17 @@ class Thresholds(Strict):
         return self
 
 
+class Risk(Strict):
+    """Early warning of overruns: at risk when burn (fact ÷ plan) runs ahead of progress by
+    ``points`` or the projected fact exceeds the plan by more than ``tolerance``; the verdict and
+    the projection are written to 1C where the fields are named."""
+
+    points: float = Field(default=25.0, gt=0, le=100, description="burn − progress, in points")
+    tolerance: float = Field(default=0.10, ge=0, description="projected over plan, 0.10 = 10 %")
+    flag_field: str | None = Field(default=None, description="e.g. ТТ_ПодУгрозой (bool)")
+    forecast_field: str | None = Field(default=None, description="e.g. ТТ_ПрогнозТрудозатрат (hours)")
+
+
 class Labour(Strict):
     """How tracked time is written back to 1C for objects of this mapping."""
 
@@ -206,6 +236,7 @@ class Labour(Strict):
     totals_field: str | None = Field(default=None, description="e.g. ТТ_ФактическиеТрудозатраты (hours)")
     overrun_field: str | None = Field(default=None, description="e.g. ТТ_ПревышениеПлана (bool)")
     thresholds: Thresholds = Thresholds()
+    risk: Risk = Risk()
 
 
 MatchRule = Literal["email", "manual", "name"]

@@ -258,6 +258,11 @@ class _Checker:
             self._plain_field(("task", "planned_minutes", "field"), task.planned_minutes.field, es)
         if task.parent:
             self._plain_field(("task", "parent", "field"), task.parent.field, es)
+        if task.progress:
+            for key in ("percent_field", "start_field", "finish_field"):
+                value = getattr(task.progress, key)
+                if value:
+                    self._plain_field(("task", "progress", key), value, es)
         for i, det in enumerate(src.change_detection):
             if det.field:
                 self._plain_field(("source", "change_detection", i, "field"), det.field, es)
@@ -271,6 +276,14 @@ class _Checker:
                 if value and es is not None and value not in es.fields:
                     self.add(
                         ("labour", key),
+                        f"{src.entity_set} has no field {value!r}",
+                        self._field_fix(es, value),
+                    )
+            for key in ("flag_field", "forecast_field"):
+                value = getattr(labour.risk, key)
+                if value and es is not None and value not in es.fields:
+                    self.add(
+                        ("labour", "risk", key),
                         f"{src.entity_set} has no field {value!r}",
                         self._field_fix(es, value),
                     )

@@ -68,6 +68,10 @@ class Link(Base):
     written_actual_minutes: Mapped[int | None] = mapped_column(Integer)
     written_overrun: Mapped[bool | None] = mapped_column(Boolean)
     participant_plans: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    risk: Mapped[str | None] = mapped_column(String(16))  # early warning: at_risk, on_track, no_plan…
+    projected_minutes: Mapped[int | None] = mapped_column(Integer)
+    written_risk: Mapped[bool | None] = mapped_column(Boolean)
+    written_projected_minutes: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Category = Literal["service", "project", "sales"]
 TaskStatus = Literal["open", "closed"]
@@ -58,6 +58,9 @@ class TaskSpec:
     onec_ref: str | None = None
     onec_url: str | None = None
     parent_code: str | None = None
+    # The early warning's progress signal (percent_done, planned_start/finish) as 1C has it now.
+    # Stored with the link, never sent to the tracker: not part of the content hash.
+    progress: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def content_hash(spec: TaskSpec) -> str:
     return hashlib.sha256(jsoncodec.canonical(data)).hexdigest()
 
 
-_FIELDS = tuple(f.name for f in fields(TaskSpec))
+_FIELDS = tuple(f.name for f in fields(TaskSpec) if f.name != "progress")
 
 
 def diff_task(spec: TaskSpec | None, link: LinkState | None) -> TaskAction:

@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Template, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
-from connector.mapping.compiled import assignee_refs, parent_ref, planned_minutes, read_plan
+from connector.mapping.compiled import assignee_refs, parent_ref, planned_minutes, progress_values, read_plan
 from connector.mapping.schema import Mapping
 from connector.mapping.templates import ENV, FULL, TemplateProblem, render_reusing_context
 from connector.sync.core.directory import UserDirectory
@@ -307,6 +307,7 @@ def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirect
         else:
             status, ignored, code, title, description = _slow_parts(task, data)
         planned = planned_minutes(mapping, data)
+        progress = progress_values(mapping, data)
         people = assignee_refs(mapping, data)
     except TemplateProblem as exc:
         return Transformed(ref, skip="template_error", detail=str(exc))
@@ -328,6 +329,7 @@ def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirect
         onec_type=entity_set,
         onec_ref=ref,
         onec_url=onec_url(entity_set, ref),
+        progress=progress,
     )
     return Transformed(ref, spec=spec, unmapped=unmapped, ignored=ignored)
 

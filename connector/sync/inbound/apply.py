@@ -34,13 +34,24 @@ def spec_payload(spec: TaskSpec, unmapped: Sequence[dict[str, Any]] = ()) -> dic
     data = {name: getattr(spec, name) for name in _SPEC_FIELDS}  # flat values: no deep copy needed
     data["assignees"] = [{"email": a.email, "name": a.name, "user_ref": a.user_ref} for a in spec.assignees]
     data["unmapped_assignees"] = list(unmapped)
+    data.update(spec.progress)
     return data
+
+
+PROGRESS_KEYS = ("percent_done", "planned_start", "planned_finish")
+
+
+def with_progress(payload: dict[str, Any] | None, spec: TaskSpec) -> dict[str, Any] | None:
+    """``payload`` with the spec's progress signal, or None when the payload already has it."""
+    current = dict(payload or {})
+    wanted = {k: v for k, v in current.items() if k not in PROGRESS_KEYS} | dict(spec.progress)
+    return None if wanted == current else wanted
 
 
 _CODE_OWNERS = select(Link.task_code, Link.mapping, Link.onec_ref).where(
     Link.task_code.in_(bindparam("codes", expanding=True))
 )
-_SPEC_FIELDS = tuple(f.name for f in fields(TaskSpec))
+_SPEC_FIELDS = tuple(f.name for f in fields(TaskSpec) if f.name != "progress")
 
 
 def link_state(link: Link) -> LinkState:
@@ -139,8 +150,12 @@ class LinkWriter:
             )
         action = diff_task(spec, link_state(link) if link is not None else None)
         if action.kind == "unchanged":
-            if link is not None and link.data_version != data_version and not self.dry_run:
-                link.data_version = data_version
+            if link is not None and not self.dry_run:
+                if link.data_version != data_version:
+                    link.data_version = data_version
+                payload = with_progress(link.payload, spec)
+                if payload is not None:  # progress moved in 1C: the store's copy only, no tracker write
+                    link.payload = payload
             return action
         if not self.dry_run:
             self._write(spec, ref, data_version, unmapped)

@@ -51,6 +51,8 @@ def test_items_carry_every_field_of_the_contract(feed: RunningConnector) -> None
         "planned_minutes": 600,
         "actual_minutes": 540,
         "overrun": "warn",
+        "risk": "none",  # not assessed yet
+        "projected_minutes": None,
         "status": "open",
         "onec_type": "Document_CRM_Интерес",
         "onec_ref": "00000000-0000-0000-0000-000000000001",

@@ -80,10 +80,10 @@ def test_a_mapping_naming_a_field_1c_lacks_stops_with_file_and_line(tmp_path: Pa
     shutil.copytree(REPO_ROOT / "mappings", mappings)
     service = mappings / "service.yaml"
     text = service.read_text("utf-8")
-    service.write_text(text.replace("    - Тема\n", "    - Тема\n    - ТТ_ПодУгрозой\n"), "utf-8")
+    service.write_text(text.replace("    - Тема\n", "    - Тема\n    - ТТ_НетТакогоПоля\n"), "utf-8")
     result = doctor(tmp_path, onec.base_url, onec.password, mappings, ONEC_BRIDGE_ONEC_EXCHANGE_NODE="TT")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"{service}:" in result.stderr and "ТТ_ПодУгрозой" in result.stderr
+    assert f"{service}:" in result.stderr and "ТТ_НетТакогоПоля" in result.stderr
 
 
 def test_an_empty_node_setting_is_named(tmp_path: Path, onec: MockOneC) -> None:
