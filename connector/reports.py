@@ -25,7 +25,7 @@ from connector.mapping.rates import work_type_refs
 from connector.mapping.schema import Mapping
 from connector.store.models import Employee, Labour, Link
 from connector.sync.core.billing import bill
-from connector.sync.core.early_warning import RiskRule, early_warning, watched_link
+from connector.sync.core.early_warning import RiskRule, Watched, early_warning, watched_link
 from connector.sync.core.estimates import Finished, estimate, template_of
 from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
 from connector.sync.core.planfact import plan_fact as plan_fact_core
@@ -321,7 +321,7 @@ def build_report(
     if name == "plan-fact":
         return plan_fact_report(session, mappings, window)
     if name == "early-warning":
-        return early_warning_report(session, today or date.today())
+        return early_warning_report(session, today or date.today(), mappings=mappings)
     if name == "estimates":
         return estimates_report(session, mappings, work_type, stage, min_samples)
     if first is None and last is None:
@@ -352,23 +352,35 @@ def to_csv(rows: Iterable[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def early_warning_report(session: Session, today: date, rule: RiskRule | None = None) -> list[dict[str, Any]]:
+def early_warning_report(
+    session: Session, today: date, rule: RiskRule | None = None, mappings: Sequence[Mapping] = ()
+) -> list[dict[str, Any]]:
     """Open objects with their burn, progress and projection; at risk first. Progress comes from
     the link's payload (``percent_done``, or ``planned_start``/``planned_finish``) where the
-    mapping carries it; without it the object is listed as having no progress signal."""
+    mapping carries it; without it the object is listed as having no progress signal. Each
+    object is judged by its mapping's thresholds (``labour.risk``), else by ``rule``."""
+    rules = {m.name: RiskRule(m.labour.risk.points, m.labour.risk.tolerance) for m in mappings if m.labour}
     links = session.execute(select(Link).where(Link.status == "open", Link.onec_type != "static")).scalars()
-    watched = [
-        watched_link(
-            link.onec_ref,
-            link.task_code,
-            link.title,
-            link.planned_minutes,
-            link.actual_minutes,
-            link.payload,
+    groups: dict[str, list[Watched]] = {}
+    for link in links:
+        groups.setdefault(link.mapping, []).append(
+            watched_link(
+                link.onec_ref,
+                link.task_code,
+                link.title,
+                link.planned_minutes,
+                link.actual_minutes,
+                link.payload,
+            )
         )
-        for link in links
+    planned = {w.code: w.planned_minutes for items in groups.values() for w in items}
+    assessed = [
+        a
+        for name, items in groups.items()
+        for a in early_warning(items, today, rules.get(name, rule or RiskRule()))
     ]
-    planned = {w.code: w.planned_minutes for w in watched}
+    order = {"at_risk": 0, "on_track": 1, "no_progress": 2, "no_plan": 3}
+    assessed.sort(key=lambda a: (order[a.verdict], -((a.burn or 0) - (a.progress or 0)), a.code))
     return [
         {
             "task_code": a.code,
@@ -382,7 +394,7 @@ def early_warning_report(session: Session, today: date, rule: RiskRule | None = 
             "reason": a.reason,
             "onec_ref": a.ref,
         }
-        for a in early_warning(watched, today, rule or RiskRule())
+        for a in assessed
     ]
 
 

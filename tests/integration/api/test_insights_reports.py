@@ -9,10 +9,13 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.mapping.schema import Risk
+from connector.mapping.validate import load_mappings
 from connector.reports import build_report
 from connector.store.links import LinkData, set_link_actuals, upsert_link
 from connector.store.models import Link
 from testbed.connector_app import ADMIN_TOKEN, running_connector
+from testbed.servers import REPO_ROOT
 
 TODAY = date(2026, 12, 3)
 
@@ -72,6 +75,24 @@ def test_early_warning_over_the_store(sessions: sessionmaker[Session]) -> None:
     )
     assert [r["task_code"] for r in rows][:2] == ["PRJ-1", "PRJ-5"]
     assert next(r for r in rows if r["task_code"] == "PRJ-5")["progress_source"] == "elapsed"
+
+
+def test_each_object_is_judged_by_its_mappings_thresholds(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    mappings = load_mappings(REPO_ROOT / "mappings")
+    lenient = [
+        m.model_copy(update={"labour": m.labour.model_copy(update={"risk": Risk(points=60, tolerance=1.5)})})
+        if m.name == "projects" and m.labour is not None
+        else m
+        for m in mappings
+    ]
+    with sessions() as s:
+        strict = {
+            r["task_code"]: r["verdict"] for r in build_report("early-warning", s, mappings, today=TODAY)
+        }
+        loose = {r["task_code"]: r["verdict"] for r in build_report("early-warning", s, lenient, today=TODAY)}
+    # PRJ-1: 50 points ahead, projected 200 % — at risk under 25 points / 10 %, not under 60 / 150 %
+    assert (strict["PRJ-1"], loose["PRJ-1"]) == ("at_risk", "on_track")
 
 
 def test_estimates_over_the_store(sessions: sessionmaker[Session]) -> None:
