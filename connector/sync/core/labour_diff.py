@@ -13,12 +13,18 @@ resolved); with ``adjust`` the delta is written as a separate adjustment row on 
 day (SOAP: the day after the closing date; OData: the Monday of the first open week) whose
 comment names the original date. Adjustments already written count towards a closed day, so a
 later run neither repeats nor loses them. Adjustment rows may be negative (a reduction).
+
+A period billed to a customer (``billed``: customer → billed-through date) is frozen the same
+way for that customer's rows whatever the policy: the invoice already sent is never contradicted,
+a later correction is always written as an adjustment on the day after the billed period (or the
+first day 1C accepts, if later), with a comment saying it came after billing.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -67,9 +73,20 @@ NEGATIVE_SOAP_ADJUSTMENT = (
 )
 
 
-def adjustment_comment(original: date, closing_date: date) -> str:
-    """The 1C row comment of an adjustment: it names the corrected (closed) date."""
+def adjustment_comment(original: date, closing_date: date, billed: bool = False) -> str:
+    """The 1C row comment of an adjustment: it names the corrected (closed or billed) date."""
+    if billed:
+        return f"Корректировка за {original:%d.%m.%Y} после выставления счёта по {closing_date:%d.%m.%Y}"
     return f"Корректировка за {original:%d.%m.%Y}: период закрыт по {closing_date:%d.%m.%Y}"
+
+
+def billed_placement(channel: Channel, billed_until: date, closing_date: date | None) -> date:
+    """Where a correction of a billed day goes: the day after the billed period, or the first day
+    1C accepts through ``channel`` when that day is closed in 1C."""
+    placed = billed_until + timedelta(days=1)
+    if closing_date is not None and is_closed(placed, channel, closing_date):
+        return first_open_day(channel, closing_date)
+    return placed
 
 
 def make_entry(
@@ -178,12 +195,14 @@ def diff_labour(
     closing_date: date | None = None,
     policy: ClosedPeriodPolicy = "park",
     window: tuple[date, date] | None = None,
+    billed: AnyMapping[str, date] | None = None,
 ) -> LabourDiff:
     """Intents that make 1C hold ``desired`` where it now holds ``written``.
 
     ``window`` (inclusive) is the period ``desired`` is authoritative for; written rows outside it
     are kept as they are (a week crossing the window edge keeps its other days). Without a window
     everything given is authoritative. Aggregates of 0 minutes mean "nothing to write".
+    ``billed`` maps a customer ref to the last day billed to it (see the module's text).
     """
     if policy not in ("park", "adjust"):
         raise ValueError(f"closed-period policy must be park or adjust, got {policy!r}")
@@ -211,22 +230,33 @@ def diff_labour(
     already: Counter[LabourKey] = Counter()
     for (orig, _), old_adj in adjustments.items():
         already[orig] += old_adj.minutes
+    why: dict[tuple[LabourKey, date], tuple[date, bool]] = {}  # adjustment → (limit, billed)
     for key in sorted(set(want) | set(normal) | set(already), key=LabourKey.sort_key):
         w, a = normal.get(key), want.get(key)
-        closed = is_closed(key.work_date, channel, closing_date)
+        customer = (a.customer_ref if a else None) or (w.customer_ref if w else None)
+        billed_until = (billed or {}).get(customer) if customer else None
+        is_billed = billed_until is not None and key.work_date <= billed_until
+        closed = is_billed or is_closed(key.work_date, channel, closing_date)
         if not authoritative(key.work_date) or closed:
             if w is not None:
                 entries.append(w)
-            if not closed or closing_date is None or not authoritative(key.work_date):
+            if not closed or not authoritative(key.work_date):
                 continue
+            limit = billed_until if is_billed and billed_until is not None else closing_date
+            assert limit is not None
             effective = (w.minutes if w else 0) + already[key]
             wanted = a.minutes if a else 0
             if wanted == effective:
                 continue
-            placed = first_open_day(channel, closing_date) if policy == "adjust" else None
+            if is_billed:
+                placed: date | None = billed_placement(channel, limit, closing_date)
+            else:
+                placed = first_open_day(channel, limit) if policy == "adjust" else None
+            rule: ClosedPeriodPolicy = "adjust" if is_billed else policy
             if placed is None:
-                changes.append(ClosedPeriodChange(key, effective, wanted, policy, closing_date))
+                changes.append(ClosedPeriodChange(key, effective, wanted, rule, limit, billed=is_billed))
                 continue
+            why[(key, placed)] = (limit, is_billed)
             earlier = adjusted.get((key, placed), 0)
             total = earlier + wanted - effective
             meta[(key, placed)] = a or w or next(v for (o, _), v in adjustments.items() if o == key)
@@ -236,12 +266,19 @@ def diff_labour(
                 adjusted[(key, placed)] = 0
                 changes.append(
                     ClosedPeriodChange(
-                        key, effective - earlier, wanted, policy, closing_date, None, NEGATIVE_SOAP_ADJUSTMENT
+                        key,
+                        effective - earlier,
+                        wanted,
+                        rule,
+                        limit,
+                        None,
+                        NEGATIVE_SOAP_ADJUSTMENT,
+                        is_billed,
                     )
                 )
                 continue
             adjusted[(key, placed)] = total
-            changes.append(ClosedPeriodChange(key, effective, wanted, policy, closing_date, placed))
+            changes.append(ClosedPeriodChange(key, effective, wanted, rule, limit, placed, billed=is_billed))
         elif a is not None:
             entries.append(_entry_from(a, channel))
 
@@ -251,6 +288,7 @@ def diff_labour(
             entries.append(old)
         elif minutes != 0:
             src = meta[(orig, placed)]
+            limit, was_billed = why.get((orig, placed), (closing_date, False))
             entries.append(
                 make_entry(
                     replace(orig, work_date=placed),
@@ -260,7 +298,7 @@ def diff_labour(
                     customer_ref=src.customer_ref,
                     evidence_url=src.evidence_url,
                     adjusts=orig.work_date,
-                    comment=adjustment_comment(orig.work_date, closing_date) if closing_date else None,
+                    comment=adjustment_comment(orig.work_date, limit, was_billed) if limit else None,
                 )
             )
 

@@ -276,6 +276,9 @@ class ClosedPeriodChange:
     adjusted_on: date | None = None
     # Why an ``adjust`` could not be written (the change is then parked like under ``park``).
     not_adjustable: str | None = None
+    # The day lies in a period billed to its customer (``closing_date`` is then the billed-through
+    # date): the invoice already sent stands, the change goes to the first open day as an adjustment.
+    billed: bool = False
 
     @property
     def delta_minutes(self) -> int:
@@ -283,8 +286,11 @@ class ClosedPeriodChange:
 
     @property
     def reason(self) -> str:
+        day, limit = self.key.work_date.isoformat(), self.closing_date.isoformat()
         closed = (
-            f"closed_period: {self.key.work_date.isoformat()} is on or before {self.closing_date.isoformat()}"
+            f"billed_period: {day} was billed to the customer through {limit}"
+            if self.billed
+            else f"closed_period: {day} is on or before {limit}"
         )
         return f"{closed}; {self.not_adjustable}" if self.not_adjustable else closed
 
