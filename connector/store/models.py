@@ -169,6 +169,19 @@ class Labour(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BilledPeriod(Base):
+    """A customer's labour billed through ``last_day``: it stays as invoiced in 1C from then on."""
+
+    __tablename__ = "billed_periods"
+    __table_args__ = (UniqueConstraint("customer_ref", "last_day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_ref: Mapped[str] = mapped_column(String(36), index=True)
+    customer: Mapped[str] = mapped_column(String(300), default="")
+    last_day: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutboxIntent(Base):
     """A delivery intent to 1C; versions of one target key are delivered in order, one at a time."""
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from connector.mapping.schema import Employees, Mapping
 from connector.onec.errors import NotFound
 from connector.onec.values import parse_datetime
+from connector.store.billing import billed_through
 from connector.store.history import park
 from connector.store.models import Employee, Failure
 from connector.sync.core.aggregate import AggregationResult, aggregate
@@ -148,6 +149,7 @@ class LabourEngine:
         self.worker_id = worker_id
         self.deliver = deliver
         self._problems: dict[str, str] = {}
+        self._billed: dict[str, date] = {}  # customer ref → billed through (read at each run)
 
     def window(self, since: date | None, until: date | None, *, reconcile: bool = False) -> tuple[date, date]:
         """``since..until`` (inclusive), defaulting to the lookback ending today in the company zone
@@ -228,6 +230,7 @@ class LabourEngine:
             )
             links = load_link_refs(session, {s.task_code for s in slices})
             employees = self._employees(session)
+            self._billed = billed_through(session)
             if dry_run:
                 session.rollback()
             else:
@@ -343,15 +346,22 @@ class LabourEngine:
         written = load_written(session, channel, monday, sunday, closing, customers)
         desired = list(agg.aggregates) + self._hold(agg, written, window)
         diff = diff_labour(
-            desired, written, channel=channel, closing_date=closing, policy=policy, window=window
+            desired,
+            written,
+            channel=channel,
+            closing_date=closing,
+            policy=policy,
+            window=window,
+            billed=self._billed,
         )
         for c in diff.closed:
             ref = closed_change_ref(c)
             detail = f"{c.written_minutes} → {c.desired_minutes} min"
+            kind = "billed_period" if c.billed else "closed_period"
             if c.policy == "adjust" and c.adjusted_on:
-                rec.note(ref, "adjusted", "closed_period", f"{detail}, written on {c.adjusted_on}")
+                rec.note(ref, "adjusted", kind, f"{detail}, written on {c.adjusted_on}")
             else:
-                rec.note(ref, "parked", "closed_period", detail)
+                rec.note(ref, "parked", kind, detail)
                 park(session, CLOSED_FAILURE, ref, c.reason, {"delta_minutes": c.delta_minutes})
         return diff.intents, diff.closed
 
