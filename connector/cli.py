@@ -36,6 +36,8 @@ db_app = typer.Typer(no_args_is_help=True, help="The connector's state store.")
 app.add_typer(db_app, name="db")
 failures_app = typer.Typer(no_args_is_help=True, help="Failed items: list and retry.")
 app.add_typer(failures_app, name="failures")
+billing_app = typer.Typer(no_args_is_help=True, help="Billed periods: close a customer's period, list them.")
+app.add_typer(billing_app, name="billing")
 
 
 VERBOSE = {"on": False}
@@ -542,6 +544,51 @@ def failures_retry(failure_id: Annotated[str, typer.Argument(help="id from `fail
     finally:
         runtime.close()
     typer.echo(f"{failure_id}: {result['state']}")
+
+
+@billing_app.command("close")
+def billing_close(
+    customer: Annotated[str, typer.Argument(help="the customer's name as reports show it, or its 1C ref")],
+    to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="last billed day, YYYY-MM-DD")],
+) -> None:
+    """Mark the customer's labour billed through --to: it stays in 1C as invoiced, later tracker
+    corrections become adjustments after it. Refused (exit 1, with the rows) while any labour of
+    the period is not settled in 1C; an unknown customer is exit 2."""
+    from connector.store.billing import BillingError, close_period, resolve_customer
+
+    runtime = open_runtime(load_settings())
+    try:
+        with runtime.sessions.begin() as session:
+            try:
+                who = resolve_customer(session, customer)
+            except BillingError as exc:
+                fail(str(exc), 2)
+            period = close_period(session, who, to.date())
+            closed = f"{period.customer or period.customer_ref}: billed through {period.last_day.isoformat()}"
+    except BillingError as exc:
+        lines = [str(exc)] + [
+            f"  {u['date']}  {u['key']}  {u['minutes']} min, 1C {u['in_1c_minutes']}  ({u['state']})"
+            for u in exc.unsettled[:50]
+        ]
+        fail("\n".join(lines), 1)
+    finally:
+        runtime.close()
+    typer.echo(closed)
+
+
+@billing_app.command("periods")
+def billing_periods() -> None:
+    """Billed periods, per customer."""
+    from connector.api.billing import period_json
+    from connector.store.billing import periods
+
+    runtime = open_runtime(load_settings())
+    try:
+        with runtime.sessions() as session:
+            rows = [period_json(p) for p in periods(session)]
+    finally:
+        runtime.close()
+    print_rows("billed periods", rows)
 
 
 @app.command()

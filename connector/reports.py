@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from connector.mapping.rates import work_type_refs
 from connector.mapping.schema import Mapping
+from connector.store.billing import billed_through
 from connector.store.models import Employee, Labour, Link
 from connector.sync.core.billing import bill
 from connector.sync.core.early_warning import RiskRule, Watched, early_warning, watched_link
@@ -31,6 +32,7 @@ from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Threshol
 from connector.sync.core.planfact import plan_fact as plan_fact_core
 from connector.sync.core.timesheet import Period, employee_output, sales_structure, timesheet
 from connector.sync.labour.planfact import participant_plans
+from connector.sync.labour.state import ADJ
 from connector.tables import without_code
 
 ReportName = Literal["plan-fact", "timesheet", "output", "sales"]
@@ -466,6 +468,7 @@ def billing_report(
     (``level: line``), then one ``level: total`` row per customer (its unpriced hours too)."""
     directory = Directory.load(session)
     names = _work_type_names(mappings)
+    after = after_billing(session)
     lines, totals = bill(
         load_labour(session, window),
         rates,
@@ -489,6 +492,8 @@ def billing_report(
                 "rate": None if line.rate is None else float(line.rate),
                 "amount": None if line.amount is None else float(line.amount),
                 "evidence_url": line.evidence_url,
+                # a correction of a day already billed: it belongs to this invoice, marked
+                "after_billing": after.get((line.employee_ref, line.object_ref, line.day, line.work_type)),
             }
         )
     for total in totals:
@@ -502,6 +507,22 @@ def billing_report(
                 "unpriced_hours": _hours(total.unpriced_minutes),
             }
         )
+    return out
+
+
+def after_billing(session: Session) -> dict[tuple[str, str | None, date, str], str]:
+    """Adjustment rows that correct a day already billed to their customer: (employee, object,
+    day written, work type) → the corrected day (ISO)."""
+    billed = billed_through(session)
+    out: dict[tuple[str, str | None, date, str], str] = {}
+    rows = session.execute(select(Labour).where(Labour.key.contains(ADJ), Labour.minutes != 0)).scalars()
+    for row in rows:
+        original = date.fromisoformat(row.key.rsplit(ADJ, 1)[1])
+        until = billed.get(row.customer_ref or "")
+        if until is not None and original <= until:
+            out[(row.employee_ref, row.object_ref or None, row.work_date, row.work_type_ref)] = (
+                original.isoformat()
+            )
     return out
 
 

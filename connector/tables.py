@@ -227,6 +227,7 @@ REPORT_COLUMNS: dict[str, list[Column]] = {
         Column("hours", "Часы", "Hours", "hours", total=True),
         Column("rate", "Ставка", "Rate", "number", drop=2, digits=2),
         Column("amount", "Сумма", "Amount", "number", total=True, digits=2),
+        Column("after_billing", "После счёта за", "After billing of", drop=2),
         Column("work_type", "Вид работ", "Work type", drop=3, max_width=24),
         Column("title", "Задача", "Task", drop=4, max_width=40),
         Column("evidence_url", "Доказательства", "Evidence", drop=5, max_width=40),
