@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     webhook_secret: SecretStr = SecretStr("")
     admin_token: SecretStr = SecretStr("")
+    viewer_token: SecretStr = Field(
+        default=SecretStr(""), description="the web console's read-only sign-in (reports only)"
+    )
 
     labour_lookback_days: int = Field(default=14, ge=1, le=366)
     labour_reconcile_days: int = Field(
@@ -139,3 +142,8 @@ def check_safe_to_serve(settings: Settings, host: str) -> None:
         raise UnsafeSettings(
             "ONEC_BRIDGE_ADMIN_TOKEN and ONEC_BRIDGE_TRACKER_FEED_TOKEN are equal: use distinct tokens"
         )
+    if settings.viewer_token.get_secret_value() == settings.admin_token.get_secret_value():
+        if settings.viewer_token.get_secret_value():
+            raise UnsafeSettings(
+                "ONEC_BRIDGE_VIEWER_TOKEN equals ONEC_BRIDGE_ADMIN_TOKEN: a viewer would sign in as operator"
+            )

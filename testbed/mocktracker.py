@@ -80,9 +80,10 @@ def running_mock_tracker(*, env: dict[str, str] | None = None, **cli_options: An
     }
     argv = [script("mock-tracker"), "serve"]
     for name, value in options.items():
-        if value is None:
+        if value is None or value is False:
             continue
-        argv += [f"--{name.replace('_', '-')}", str(value)]
+        flag = f"--{name.replace('_', '-')}"
+        argv += [flag] if value is True else [flag, str(value)]
     url = f"http://{options['host']}:{options['port']}"
     proc = ServerProcess(argv, ready_url=f"{url}/_mock/health", env=env)
     with proc:
