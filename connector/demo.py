@@ -206,7 +206,7 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
     work.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in ("onec", "tracker", "connector")}
     connector = f"http://127.0.0.1:{ports['connector']}"
-    tokens = {n: secrets.token_urlsafe(24) for n in ("admin", "feed", "webhook", "apikey")}
+    tokens = {n: secrets.token_urlsafe(24) for n in ("admin", "viewer", "feed", "webhook", "apikey")}
     py = sys.executable
     onec_argv, tracker_argv = mock_argvs(py, ports, connector, tokens)
     onec_root = f"http://127.0.0.1:{ports['onec']}"
@@ -223,6 +223,7 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
         tracker_feed_token=tokens["feed"],  # type: ignore[arg-type]
         webhook_secret=tokens["webhook"],  # type: ignore[arg-type]
         admin_token=tokens["admin"],  # type: ignore[arg-type]
+        viewer_token=tokens["viewer"],  # type: ignore[arg-type]
         log_format="console",
     )
     configure_logging("console", level="WARNING", secrets=list(tokens.values()) + [ONEC_PASSWORD])
@@ -259,7 +260,10 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
         print_summary(console, result, feed)
         if no_wait:
             return result
-        console.print(f"\nAPI: {service.url}/docs  (admin token: {tokens['admin']})")
+        console.print(
+            f"\nConsole: {service.url}/ui/  (viewer token: {tokens['viewer']}, operator: {tokens['admin']})"
+        )
+        console.print(f"API: {service.url}/docs  (admin token: {tokens['admin']})")
         console.print("Press Ctrl-C to stop everything.")
         with contextlib.suppress(KeyboardInterrupt):
             while True:

@@ -81,11 +81,19 @@ class Directory:
     links: dict[str, Link]
 
     @classmethod
-    def load(cls, session: Session) -> Directory:
+    def load(cls, session: Session, refs: Iterable[str | None] | None = None) -> Directory:
+        """Every employee, and the links of ``refs`` (all links when None)."""
         emps = {
             e.onec_employee_ref: e for e in session.execute(select(Employee)).scalars() if e.onec_employee_ref
         }
-        links = {link.onec_ref: link for link in session.execute(select(Link)).scalars()}
+        if refs is None:
+            links = {link.onec_ref: link for link in session.execute(select(Link)).scalars()}
+        else:
+            wanted = sorted({r for r in refs if r})
+            links = {}
+            for i in range(0, len(wanted), 500):
+                chunk = select(Link).where(Link.onec_ref.in_(wanted[i : i + 500]))
+                links.update({link.onec_ref: link for link in session.execute(chunk).scalars()})
         return cls(emps, links)
 
     def employee(self, ref: str) -> dict[str, Any]:
@@ -123,31 +131,45 @@ class HourlyRates:
 
 
 def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
-    """The current rounded aggregates of the window (customer from the object's link)."""
-    query = select(Labour).order_by(Labour.work_date, Labour.key)
+    """The current rounded aggregates of the window (customer from the object's link).
+
+    Plain column rows, not ORM objects (a quarter of a large base is tens of thousands of rows),
+    and only the links the labour names are read for their customer."""
+    query = select(
+        Labour.employee_ref,
+        Labour.object_type,
+        Labour.object_ref,
+        Labour.work_date,
+        Labour.work_type_ref,
+        Labour.minutes,
+        Labour.billable,
+    ).order_by(Labour.work_date, Labour.key)
     if window.first is not None:
         query = query.where(Labour.work_date >= window.first)
     if window.last is not None:
         query = query.where(Labour.work_date <= window.last)
-    links = {
-        ref: payload
-        for ref, payload in session.execute(select(Link.onec_ref, Link.payload))
-        if isinstance(payload, dict)
-    }
-    out = []
-    for row in session.execute(query).scalars():
-        if row.minutes <= 0:
-            continue
-        key = LabourKey(
-            row.employee_ref,
-            row.object_type or None,
-            row.object_ref or None,
-            row.work_date,
-            row.work_type_ref,
+    rows = [r for r in session.execute(query) if r.minutes > 0]
+    refs = sorted({r.object_ref for r in rows if r.object_ref})
+    customers: dict[str, Any] = {}
+    for i in range(0, len(refs), 500):
+        customer = Link.payload["customer"].as_string()  # read by the database, not json.loads here
+        for ref, name in session.execute(
+            select(Link.onec_ref, customer).where(Link.onec_ref.in_(refs[i : i + 500]))
+        ):
+            customers[ref] = name
+    return [
+        LabourAggregate(
+            LabourKey(
+                r.employee_ref, r.object_type or None, r.object_ref or None, r.work_date, r.work_type_ref
+            ),
+            r.minutes * 60,
+            r.minutes,
+            r.billable,
+            None,
+            customers.get(r.object_ref),
         )
-        customer = (links.get(row.object_ref) or {}).get("customer")
-        out.append(LabourAggregate(key, row.minutes * 60, row.minutes, row.billable, None, customer))
-    return out
+        for r in rows
+    ]
 
 
 def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Window) -> list[dict[str, Any]]:
@@ -161,7 +183,9 @@ def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Wind
     """
     directory = Directory.load(session)
     thresholds = {m.name: m.labour.thresholds for m in mappings if m.labour is not None}
-    labour = load_labour(session, window)
+    by_object: dict[str | None, list[LabourAggregate]] = {}
+    for a in load_labour(session, window):
+        by_object.setdefault(a.key.object_ref, []).append(a)
     shares = participant_plans(session)
     user_to_emp = {
         e.onec_user_ref: e.onec_employee_ref for e in directory.employees.values() if e.onec_user_ref
@@ -186,7 +210,7 @@ def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Wind
         plan = Plan(link.onec_type, link.onec_ref, link.planned_minutes, participants)
         t = thresholds.get(link.mapping)
         core = Thresholds(t.warn, t.alert) if t else Thresholds()
-        mine = [a for a in labour if a.key.object_ref == link.onec_ref]
+        mine = by_object.get(link.onec_ref, [])
         for line in plan_fact_core([plan], mine, core):
             if line.employee_ref is not None and not participants:
                 continue
@@ -233,12 +257,19 @@ def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Wind
 
 def timesheet_report(session: Session, window: Window, period: Period = "day") -> list[dict[str, Any]]:
     """Minutes per employee, project (the task code for objects outside projects) and period."""
-    directory = Directory.load(session)
+    labour = load_labour(session, window)
+    directory = Directory.load(session, ())
+    refs = sorted({a.key.object_ref for a in labour if a.key.object_ref})
+    projects: dict[str, str | None] = {}
+    for i in range(0, len(refs), 500):
+        project = Link.payload["project"].as_string()
+        rows = session.execute(
+            select(Link.onec_ref, Link.task_code, project).where(Link.onec_ref.in_(refs[i : i + 500]))
+        )
+        projects.update({ref: name or code for ref, code, name in rows})
 
     def project_of(a: LabourAggregate) -> str | None:
-        payload = directory.payload(a.key.object_ref)
-        link = directory.links.get(a.key.object_ref or "")
-        return payload.get("project") or (link.task_code if link else None)
+        return projects.get(a.key.object_ref or "")
 
     return [
         {
@@ -250,13 +281,13 @@ def timesheet_report(session: Session, window: Window, period: Period = "day") -
             "hours": _hours(line.minutes),
             "billable_minutes": line.billable_minutes,
         }
-        for line in timesheet(load_labour(session, window), period, project_of)
+        for line in timesheet(labour, period, project_of)
     ]
 
 
 def output_report(session: Session, window: Window, rates: HourlyRates | None = None) -> list[dict[str, Any]]:
     """Per-employee output ("выработка"): hours, billable hours and money per customer and date."""
-    directory = Directory.load(session)
+    directory = Directory.load(session, ())
     rates = rates or HourlyRates()
     pricing = rates.of if rates.configured else None
     return [
@@ -283,7 +314,7 @@ def sales_report(session: Session, mappings: Sequence[Mapping], window: Window) 
         for t in m.static_tasks
         if t.work_type.ref is not None
     }
-    directory = Directory.load(session)
+    directory = Directory.load(session, ())
     lines = sales_structure(load_labour(session, window), lambda a: categories.get(a.key.work_type_ref))
     return [
         {
@@ -466,11 +497,12 @@ def billing_report(
 ) -> list[dict[str, Any]]:
     """Billable labour by customer → object → work type → employee → day with rate and amount
     (``level: line``), then one ``level: total`` row per customer (its unpriced hours too)."""
-    directory = Directory.load(session)
+    labour = load_labour(session, window)
+    directory = Directory.load(session, (a.key.object_ref for a in labour))
     names = _work_type_names(mappings)
     after = after_billing(session)
     lines, totals = bill(
-        load_labour(session, window),
+        labour,
         rates,
         aliases=lambda ref: names.get(ref, ()),
         customer=customer,
