@@ -120,9 +120,8 @@ def main() -> int:
         try:
             t0 = time.perf_counter()
             last = fill(runtime, args.links, args.employees, args.days, args.seed)
-            print(
-                f"store: {args.links} links, {args.employees} employees × {args.days} days in {time.perf_counter() - t0:.1f} s"
-            )
+            took = time.perf_counter() - t0
+            print(f"store: {args.links} links, {args.employees} employees × {args.days} days in {took:.1f} s")
             cookie, _ = console_session.issue(runtime.settings, "operator")
             admin = {"Authorization": f"Bearer {runtime.settings.admin_token.get_secret_value()}"}
             fields = {"last": last.isoformat(), "month": last.replace(day=1).isoformat()}

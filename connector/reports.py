@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.mapping.rates import work_type_refs
@@ -130,7 +130,7 @@ class HourlyRates:
         return Decimal(str(rate or 0))
 
 
-def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
+def load_labour(session: Session, window: Window, refs: Sequence[str] | None = None) -> list[LabourAggregate]:
     """The current rounded aggregates of the window (customer from the object's link).
 
     Plain column rows, not ORM objects (a quarter of a large base is tens of thousands of rows),
@@ -148,7 +148,16 @@ def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
         query = query.where(Labour.work_date >= window.first)
     if window.last is not None:
         query = query.where(Labour.work_date <= window.last)
-    rows = [r for r in session.execute(query) if r.minutes > 0]
+    if refs is None:
+        rows = [r for r in session.execute(query) if r.minutes > 0]
+    else:  # only these objects' labour (a page of a report)
+        wanted = sorted(set(refs))
+        rows = [
+            r
+            for i in range(0, len(wanted), 500)
+            for r in session.execute(query.where(Labour.object_ref.in_(wanted[i : i + 500])))
+            if r.minutes > 0
+        ]
     refs = sorted({r.object_ref for r in rows if r.object_ref})
     customers: dict[str, Any] = {}
     for i in range(0, len(refs), 500):
@@ -172,19 +181,22 @@ def load_labour(session: Session, window: Window) -> list[LabourAggregate]:
     ]
 
 
-def plan_fact_report(session: Session, mappings: Sequence[Mapping], window: Window) -> list[dict[str, Any]]:
+def plan_fact_report(
+    session: Session, mappings: Sequence[Mapping], window: Window, refs: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """Per task (then per participant) planned vs actual hours, percent and overrun state.
 
     A participant's plan is their share of a project task (``labour_planfact.participant_plans``);
     assignees without a share are listed with no plan.
 
     Fact is the labour of ``window`` (all recorded labour when open); the plan is the task's.
-    A ``project`` line sums its tasks.
+    A ``project`` line sums its tasks. ``refs`` limits the report to those objects (a page of it);
+    its project lines then sum only them.
     """
-    directory = Directory.load(session)
+    directory = Directory.load(session, refs)
     thresholds = {m.name: m.labour.thresholds for m in mappings if m.labour is not None}
     by_object: dict[str | None, list[LabourAggregate]] = {}
-    for a in load_labour(session, window):
+    for a in load_labour(session, window, refs):
         by_object.setdefault(a.key.object_ref, []).append(a)
     shares = participant_plans(session)
     user_to_emp = {
@@ -283,6 +295,29 @@ def timesheet_report(session: Session, window: Window, period: Period = "day") -
         }
         for line in timesheet(labour, period, project_of)
     ]
+
+
+def timesheet_grid(session: Session, window: Window) -> dict[str, dict[date, int]]:
+    """Minutes per employee (name) and day, summed by the database (the console's grid)."""
+    names = {
+        e.onec_employee_ref: e.name
+        for e in session.execute(select(Employee)).scalars()
+        if e.onec_employee_ref
+    }
+    query = (
+        select(Labour.employee_ref, Labour.work_date, func.sum(Labour.minutes))
+        .where(Labour.minutes > 0)
+        .group_by(Labour.employee_ref, Labour.work_date)
+    )
+    if window.first is not None:
+        query = query.where(Labour.work_date >= window.first)
+    if window.last is not None:
+        query = query.where(Labour.work_date <= window.last)
+    grid: dict[str, dict[date, int]] = {}
+    for ref, day, minutes in session.execute(query):
+        row = grid.setdefault(names.get(ref) or ref, {})
+        row[day] = row.get(day, 0) + int(minutes or 0)
+    return grid
 
 
 def output_report(session: Session, window: Window, rates: HourlyRates | None = None) -> list[dict[str, Any]]:

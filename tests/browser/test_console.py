@@ -277,3 +277,25 @@ def test_english_is_available_with_its_number_format(browser: Any, loop: Loop) -
     assert " h" in page.locator("tbody").inner_text()
     page.goto(loop.service.url + "/ui/timesheet")
     assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
+
+
+def test_the_pages_numbers_equal_the_json_reports(browser: Any, loop: Loop) -> None:
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    api = requests.get(
+        loop.service.url + "/api/reports/timesheet",
+        params={"from": monday.isoformat(), "to": (monday + timedelta(days=6)).isoformat()},
+        headers=loop.service.admin,
+        timeout=60,
+    ).json()["items"]
+    page = sign_in(browser, loop, ADMIN_TOKEN, f"/ui/timesheet?period=week&date={today.isoformat()}")
+    total = page.locator("tfoot td").last.inner_text()
+    minutes = sum(r["minutes"] for r in api)
+    assert total == f"{minutes / 60:,.1f} ч".replace(",", " ").replace(".", ","), (total, minutes)
+    report = requests.get(
+        loop.service.url + "/api/reports/plan-fact", headers=loop.service.admin, timeout=60
+    ).json()
+    codes = list(dict.fromkeys(r["task_code"] for r in report["items"] if r["task_code"]))
+    page.goto(loop.service.url + "/ui/plan-fact")
+    shown = list(dict.fromkeys(page.locator("tbody tr th a").all_inner_texts()))
+    assert shown == codes[: len(shown)] and shown

@@ -37,7 +37,7 @@ from connector.reports import (
     output_report,
     plan_fact_report,
     sales_report,
-    timesheet_report,
+    timesheet_grid,
     to_csv,
 )
 from connector.store.billing import customers
@@ -79,7 +79,6 @@ def plan_fact(request: Request) -> Response:
     if isinstance(who, Response):
         return who
     lang = lang_of(request)
-    rt = runtime_of(request)
     q = request.query_params
     errors: dict[str, str] = {}
     first, last = window(request, errors, lang)
@@ -105,32 +104,16 @@ def plan_fact(request: Request) -> Response:
         Filter("responsible", word("responsible", lang), value=responsible),
         Filter("customer", word("customer", lang), value=customer),
     ]
-    found: list[dict[str, Any]] = []
+    shown: list[dict[str, Any]] = []
+    pager = None
     if not errors:
-        with rt.sessions() as s:
-            report = plan_fact_report(s, rt.mappings, Window.of(first, last))
-            links = {lk.task_code: lk for lk in s.execute(select(Link)).scalars()}
-        categories = {m.name: m.category for m in rt.mappings}
-        for r in report:
-            link = links.get(r.get("task_code") or "")
-            payload = (link.payload or {}) if link else {}
-            if department and categories.get(r.get("mapping") or "") != department:
-                continue
-            if customer and customer.casefold() not in str(payload.get("customer") or "").casefold():
-                continue
-            if responsible and not any(
-                responsible.casefold() in (a.get("name") or a.get("email") or "").casefold()
-                for a in payload.get("assignees") or []
-            ):
-                continue
-            found.append(r | {"risk": link.risk if link else None})
+        shown, pager = _plan_fact_page(request, first, last, department, customer, responsible)
     if q.get("format") == "csv" and not errors:
         return Response(
-            to_csv(found),
+            to_csv(shown),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="plan-fact.csv"'},
         )
-    shown, pager = _page(request, found)
     rows = []
     for r in shown:
         cls, state = _state(r.get("overrun"), r.get("risk"), lang)
@@ -174,6 +157,59 @@ def plan_fact(request: Request) -> Response:
         rows=rows,
         pager=pager,
     )
+
+
+TASKS_PER_PAGE = 100
+
+
+def _plan_fact_page(
+    request: Request, first: date | None, last: date | None, department: str, customer: str, responsible: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The page's tasks chosen first (filters, order, page), then the report for those only."""
+    rt = runtime_of(request)
+    raw = request.query_params.get("page", "1")
+    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    names = [m.name for m in rt.mappings if not department or m.category == department]
+    with rt.sessions() as s:
+        wanted = (
+            select(Link.onec_ref, Link.payload if customer or responsible else Link.task_code)
+            .where(Link.onec_type != "", Link.category.in_(("service", "project")), Link.mapping.in_(names))
+            .order_by(Link.mapping, Link.task_code)
+        )
+        refs = []
+        for ref, extra in s.execute(wanted):
+            if customer or responsible:
+                payload = extra if isinstance(extra, dict) else {}
+                if customer and customer.casefold() not in str(payload.get("customer") or "").casefold():
+                    continue
+                if responsible and not any(
+                    responsible.casefold() in (a.get("name") or a.get("email") or "").casefold()
+                    for a in payload.get("assignees") or []
+                ):
+                    continue
+            refs.append(ref)
+        chunk = refs[(page - 1) * TASKS_PER_PAGE : page * TASKS_PER_PAGE]
+        report = plan_fact_report(s, rt.mappings, Window.of(first, last), refs=chunk) if chunk else []
+        risks = (
+            {
+                code: risk
+                for code, risk in s.execute(select(Link.task_code, Link.risk).where(Link.onec_ref.in_(chunk)))
+            }
+            if chunk
+            else {}
+        )
+    risks_by_code: dict[str, str | None] = {str(k): v for k, v in risks.items()}
+    rows = [
+        r | {"risk": risks_by_code.get(str(r.get("task_code")))} for r in report if r["level"] != "project"
+    ]
+    if len(refs) <= TASKS_PER_PAGE:
+        return rows, None
+    base = {k: v for k, v in request.query_params.items() if k != "page"}
+    return rows, {
+        "page": page,
+        "prev": f"?{urlencode(base | {'page': page - 1})}" if page > 1 else None,
+        "next": f"?{urlencode(base | {'page': page + 1})}" if page * TASKS_PER_PAGE < len(refs) else None,
+    }
 
 
 @router.get("/ui/plan-fact/{code}")
@@ -271,12 +307,10 @@ def timesheet(request: Request) -> Response:
         ),
         Filter("date", word("date", lang), "date", q.get("date") or anchor.isoformat()),
     ]
-    grid: dict[str, dict[date, int]] = defaultdict(dict)
+    grid: dict[str, dict[date, int]] = {}
     if not errors:
         with rt.sessions() as s:
-            for r in timesheet_report(s, Window(first, last), "day"):
-                d = date.fromisoformat(r["period_start"])
-                grid[r["employee"]][d] = grid[r["employee"]].get(d, 0) + r["minutes"]
+            grid = timesheet_grid(s, Window(first, last))
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     rows = [
         Row(
@@ -446,7 +480,8 @@ def early_warning(request: Request) -> Response:
     with rt.sessions() as s:
         found = early_warning_report(s, date.today(), mappings=rt.mappings)
     rows = []
-    for r in found[:PAGE_ROWS]:
+    page_items, pager = _page(request, found)
+    for r in page_items:
         at_risk = r["verdict"] == "at_risk"
         rows.append(
             Row(
@@ -489,6 +524,7 @@ def early_warning(request: Request) -> Response:
             Col(word("reason", lang)),
         ],
         rows=rows,
+        pager=pager,
     )
 
 
@@ -515,7 +551,8 @@ def billing(request: Request) -> Response:
                 s, rt.mappings, Window(first or today.replace(day=1), last or today), table, customer
             )
     rows = []
-    for r in lines[:PAGE_ROWS]:
+    page_items, pager = _page(request, lines)
+    for r in page_items:
         if r["level"] == "total":
             rows.append(
                 Row(
@@ -566,4 +603,5 @@ def billing(request: Request) -> Response:
             Col(word("after_billing", lang)),
         ],
         rows=rows,
+        pager=pager,
     )
