@@ -104,3 +104,25 @@ def test_memory_scale_smoke_measures_the_connector_child() -> None:
     assert figures["links_small"] > 0, "the sync wrote no task links: nothing was measured"
     assert figures["rss_mb_small"] > figures["imports_rss_mb"] > 10
     assert figures["flat_ratio"] == 1.0
+
+
+def test_console_pages_smoke_measures_pages_against_the_json_api() -> None:
+    done = run_script(
+        str(BENCH / "console_pages.py"),
+        "--links",
+        "60",
+        "--employees",
+        "3",
+        "--days",
+        "5",
+        "--repeat",
+        "2",
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = last_json(done.stdout)
+    assert set(figures["pages"]) == {"plan-fact", "timesheet", "output", "early-warning", "billing"}
+    assert all(f["page_p95_ms"] > 0 and f["api_p95_ms"] > 0 for f in figures["pages"].values())
+    assert figures["ratio"] == max(f["ratio"] for f in figures["pages"].values())
+    bad = run_script(str(BENCH / "console_pages.py"), "--repeat", "0", timeout=60)
+    assert bad.returncode == 2 and "at least 1" in bad.stderr and "Traceback" not in bad.stderr
