@@ -428,19 +428,24 @@ def early_warning_report(
     mapping carries it; without it the object is listed as having no progress signal. Each
     object is judged by its mapping's thresholds (``labour.risk``), else by ``rule``."""
     rules = {m.name: RiskRule(m.labour.risk.points, m.labour.risk.tolerance) for m in mappings if m.labour}
-    links = session.execute(select(Link).where(Link.status == "open", Link.onec_type != "static")).scalars()
+    progress = [Link.payload[k] for k in ("percent_done", "planned_start", "planned_finish")]
+    links = session.execute(
+        select(
+            Link.mapping,
+            Link.onec_ref,
+            Link.task_code,
+            Link.title,
+            Link.planned_minutes,
+            Link.actual_minutes,
+            progress[0].as_float(),
+            progress[1].as_string(),
+            progress[2].as_string(),
+        ).where(Link.status == "open", Link.onec_type != "static")
+    )
     groups: dict[str, list[Watched]] = {}
-    for link in links:
-        groups.setdefault(link.mapping, []).append(
-            watched_link(
-                link.onec_ref,
-                link.task_code,
-                link.title,
-                link.planned_minutes,
-                link.actual_minutes,
-                link.payload,
-            )
-        )
+    for mapping, ref, code, title, plan, fact, percent, start, finish in links:
+        payload = {"percent_done": percent, "planned_start": start, "planned_finish": finish}
+        groups.setdefault(mapping, []).append(watched_link(ref, code, title, plan, fact, payload))
     planned = {w.code: w.planned_minutes for items in groups.values() for w in items}
     assessed = [
         a
@@ -533,7 +538,8 @@ def billing_report(
     """Billable labour by customer → object → work type → employee → day with rate and amount
     (``level: line``), then one ``level: total`` row per customer (its unpriced hours too)."""
     labour = load_labour(session, window)
-    directory = Directory.load(session, (a.key.object_ref for a in labour))
+    directory = Directory.load(session, ())
+    tasks = _task_names(session, (a.key.object_ref for a in labour))
     names = _work_type_names(mappings)
     after = after_billing(session)
     lines, totals = bill(
@@ -544,13 +550,13 @@ def billing_report(
     )
     out: list[dict[str, Any]] = []
     for line in lines:
-        link = directory.links.get(line.object_ref or "")
+        code, title = tasks.get(line.object_ref or "", (None, None))
         out.append(
             {
                 "level": "line",
                 "customer": line.customer,
-                "task_code": link.task_code if link else None,
-                "title": link.title if link else None,
+                "task_code": code,
+                "title": title,
                 "work_type": (names.get(line.work_type) or (line.work_type,))[0],
                 **directory.employee(line.employee_ref),
                 "date": line.day.isoformat(),
@@ -574,6 +580,16 @@ def billing_report(
                 "unpriced_hours": _hours(total.unpriced_minutes),
             }
         )
+    return out
+
+
+def _task_names(session: Session, refs: Iterable[str | None]) -> dict[str, tuple[str, str]]:
+    """1C object ref → (task code, title), for ``refs`` only (plain columns)."""
+    wanted = sorted({r for r in refs if r})
+    out: dict[str, tuple[str, str]] = {}
+    for i in range(0, len(wanted), 500):
+        rows = select(Link.onec_ref, Link.task_code, Link.title).where(Link.onec_ref.in_(wanted[i : i + 500]))
+        out.update({ref: (code, title) for ref, code, title in session.execute(rows)})
     return out
 
 

@@ -42,17 +42,17 @@ def billed_through(session: Session) -> dict[str, date]:
 
 def customers(session: Session) -> dict[str, str]:
     """Customer ref → name, for every customer with labour (names from the objects' links)."""
-    names = {
-        ref: (payload or {}).get("customer") or ""
-        for ref, payload in session.execute(select(Link.onec_ref, Link.payload))
-        if isinstance(payload, dict)
-    }
+    name = Link.payload["customer"].as_string()  # extracted by the database, not decoded here
+    pairs = (
+        select(Labour.customer_ref, name)
+        .join(Link, Link.onec_ref == Labour.object_ref, isouter=True)
+        .where(Labour.customer_ref.is_not(None))
+        .distinct()
+    )
     out: dict[str, str] = {}
-    for customer_ref, object_ref in session.execute(
-        select(Labour.customer_ref, Labour.object_ref).where(Labour.customer_ref.is_not(None)).distinct()
-    ):
-        if customer_ref:
-            out.setdefault(customer_ref, names.get(object_ref, "") or "")
+    for customer_ref, customer in session.execute(pairs):
+        if customer_ref and (customer or customer_ref not in out):
+            out[customer_ref] = customer or out.get(customer_ref, "")
     return out
 
 
