@@ -43,8 +43,12 @@ def signature_ok(body: bytes, header: str | None, secret: str) -> bool:
 
 
 def known_types(runtime: Runtime) -> list[str]:
-    """Entity sets some mapping reads: the only types a webhook may name."""
-    return sorted({m.source.entity_set for m in runtime.mappings if m.source is not None})
+    """Entity sets some mapping reads, and their parents (a project of project tasks): the only
+    types a webhook may name. A parent's event is accepted and recorded; the inbox run it causes
+    reads no mapping's objects (its children follow their own changes)."""
+    sets = {m.source.entity_set for m in runtime.mappings if m.source is not None}
+    parents = {m.task.parent.entity_set for m in runtime.mappings if m.task is not None and m.task.parent}
+    return sorted(sets | parents)
 
 
 def parse_event(body: bytes, types: list[str]) -> tuple[str, str, str, dict[str, Any]]:

@@ -422,3 +422,20 @@ def test_the_exchange_plan_registers_every_set_the_change_feed_reads() -> None:
     subscription = dump.kit_objects()[("EventSubscription", "ТТ_ЗарегистрироватьИзменение")]
     sources = {t.text for t in subscription.root.iterfind(".//md:Source/v8:Type", NS)}
     assert sources == {f"cfg:{k}Object.{n}" for k, n in (s.split(".") for s in items)}
+
+
+def test_every_type_the_kits_subscription_sends_is_accepted_by_the_connector(tmp_path: Path) -> None:
+    """A type /webhooks/1c does not know is a 400: the kit's queue row would stop for good."""
+    from connector.api.webhooks import known_types
+
+    subscription = dump.kit_objects()[("EventSubscription", "ТТ_ЗарегистрироватьИзменение")]
+    sent = {
+        f"{t.split(':')[1].split('.')[0].removesuffix('Object')}_{t.split('.')[1]}"
+        for t in (el.text or "" for el in subscription.root.iterfind(".//md:Source/v8:Type", NS))
+    }
+    assert sent == {"Document_CRM_Интерес", "Catalog_Проекты", "Catalog_ЗадачиПроектов"}
+    runtime = make_runtime(f"sqlite:///{tmp_path / 'store.db'}", migrate=False)
+    try:
+        assert sent <= set(known_types(runtime))
+    finally:
+        runtime.close()

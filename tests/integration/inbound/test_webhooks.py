@@ -71,7 +71,7 @@ def test_bad_webhooks_are_refused_with_a_short_reason_and_nothing_happens(
         (
             post(app, event(ref, type_="Catalog_Чужой")),
             400,
-            "known types: Catalog_ЗадачиПроектов, Document_CRM",
+            "known types: Catalog_ЗадачиПроектов, Catalog_Проекты, Document_CRM",
         ),
         (post(app, event("1; DROP TABLE")), 400, "GUID"),
         (post(app, json.dumps({"type": INTEREST, "Ref_Key": ref}).encode()), 400, "DataVersion"),
