@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from mock_1c.errors import OneCError, unknown_set
+from mock_1c.kit import KitPieces
 from mock_1c.odata.values import check_values, parse_body
 from mock_1c.schema import ENTITY_SETS, UNDEFINED_TYPE
 from mock_1c.seed import stable_ref
@@ -123,6 +124,25 @@ def router(state: MockState) -> APIRouter:
             return JSONResponse({"error": str(exc)}, status_code=400)
         state.injector.set_profile(profile)
         return JSONResponse(profile.to_dict())
+
+    @r.post("/kit")
+    async def set_kit(request: Request) -> Response:
+        """Which pieces of the 1C-side kit the base lacks from now on (``{"without": [...]}``, as
+        ``--without``; an empty list restores the whole kit)."""
+        try:
+            data = parse_body(await request.body())
+        except OneCError as err:
+            return _error(err)
+        items = data.get("without") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            return JSONResponse(
+                {"error": 'expected {"without": ["extension", "field:<Set>.<Field>", …]}'}, 400
+            )
+        try:
+            state.set_kit(KitPieces.parse(items))
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"without": items})
 
     return r
 

@@ -96,6 +96,11 @@ class MockState:
             )
             self.ib.subscribe(self.dispatcher.notify)
 
+    def set_kit(self, kit: KitPieces) -> None:
+        """Change which kit pieces the base has (the admin endpoint ``POST /_mock/kit``)."""
+        self.kit = kit
+        self.odata.kit = kit
+
     def switches(self) -> Switches:
         """Switches the fault middleware does not apply itself (it rewrites ``+``, drops
         If-Match, charges ``$skip`` and turns 401 into an HTML page before/after the app)."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from testbed.mock1c import MockOneC, running_mock_1c
 from testbed.servers import REPO_ROOT, free_port, script
@@ -106,6 +107,18 @@ def test_wrong_password_and_unreachable_base_are_one_line(tmp_path: Path, onec: 
 KIT_FIX = "fix: load the ТТ_ТрекерВремени extension (onec_kit/) and run its command"
 
 
+@pytest.fixture(scope="module")
+def partial() -> Iterator[MockOneC]:
+    """A second base whose kit pieces each case switches off (``POST /_mock/kit``) and back."""
+    with running_mock_1c() as m:
+        yield m
+
+
+def test_the_kit_switch_refuses_a_bad_piece(partial: MockOneC) -> None:
+    bad = requests.post(f"{partial.admin_url}/kit", json={"without": ["constant"]}, timeout=30)
+    assert bad.status_code == 400 and "expected one of extension" in bad.json()["error"]
+
+
 @pytest.mark.parametrize(
     ("without", "failed", "fix"),
     [
@@ -159,10 +172,14 @@ KIT_FIX = "fix: load the ТТ_ТрекерВремени extension (onec_kit/) a
     ],
 )
 def test_each_missing_piece_of_the_kit_is_named_with_its_fix(
-    tmp_path: Path, without: str, failed: list[str], fix: str
+    tmp_path: Path, partial: MockOneC, without: str, failed: list[str], fix: str
 ) -> None:
-    with running_mock_1c(without=without) as partial:
+    switched = requests.post(f"{partial.admin_url}/kit", json={"without": [without]}, timeout=30)
+    assert switched.status_code == 200, switched.text
+    try:
         result = doctor(tmp_path, partial.base_url, partial.password, ONEC_BRIDGE_ONEC_EXCHANGE_NODE="TT")
+    finally:
+        requests.post(f"{partial.admin_url}/kit", json={"without": []}, timeout=30)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     crosses = [line for line in result.stdout.splitlines() if line.startswith("✗")]
