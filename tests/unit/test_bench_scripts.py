@@ -110,13 +110,13 @@ def test_console_pages_smoke_measures_pages_against_the_json_api() -> None:
     done = run_script(
         str(BENCH / "console_pages.py"),
         "--links",
-        "60",
+        "20",
         "--employees",
-        "3",
-        "--days",
-        "5",
-        "--repeat",
         "2",
+        "--days",
+        "3",
+        "--repeat",
+        "1",
         timeout=180,
     )
     assert done.returncode == 0, done.stderr
