@@ -261,9 +261,10 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
         if no_wait:
             return result
         console.print(
-            f"\nConsole: {service.url}/ui/  (viewer token: {tokens['viewer']}, operator: {tokens['admin']})"
+            f"\nConsole: {service.url}/ui/  (viewer token: {tokens['viewer']}, operator: {tokens['admin']})",
+            soft_wrap=True,
         )
-        console.print(f"API: {service.url}/docs  (admin token: {tokens['admin']})")
+        console.print(f"API: {service.url}/docs  (admin token: {tokens['admin']})", soft_wrap=True)
         console.print("Press Ctrl-C to stop everything.")
         with contextlib.suppress(KeyboardInterrupt):
             while True:
