@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 
 from connector.api.console import session as sessions
 from connector.api.console.locale import Lang, word
-from connector.api.console.views import Cell, Col, Filter, Row, guard, lang_of, render, runtime_of
+from connector.api.console.views import Cell, Col, Filter, Row, cols, guard, lang_of, render, runtime_of
 from connector.api.errors import ApiError
 from connector.api.ops import (
     failures as list_failures,
@@ -297,12 +297,7 @@ def unmatched(request: Request) -> Response:
         heading=word("unmatched", lang),
         current="unmatched",
         message=found.get("tracker_error"),
-        columns=[
-            Col(word("side", lang)),
-            Col(word("name", lang)),
-            Col(word("email", lang)),
-            Col(word("reason", lang)),
-        ],
+        columns=cols(lang, "side", "name", "email", "reason"),
         rows=rows,
     )
 
@@ -400,7 +395,7 @@ def mappings(request: Request) -> Response:
                 options=[("1", word("online_check", lang))],
             )
         ],
-        columns=[Col(word("file", lang)), Col(word("mapping", lang)), Col(word("problems", lang))],
+        columns=cols(lang, "file", "mapping", "problems"),
         rows=rows,
     )
 

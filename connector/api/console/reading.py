@@ -20,6 +20,7 @@ from connector.api.console.views import (
     Col,
     Filter,
     Row,
+    cols,
     date_filters,
     guard,
     lang_of,
@@ -145,15 +146,7 @@ def plan_fact(request: Request) -> Response:
         errors=errors,
         filters=filters,
         csv_href=f"/ui/plan-fact?{urlencode(csv_params)}",
-        columns=[
-            Col(word("code", lang)),
-            Col(word("task", lang)),
-            Col(word("employee", lang)),
-            Col(word("plan_h", lang), True),
-            Col(word("fact_h", lang), True),
-            Col(word("percent", lang), True),
-            Col(word("state", lang)),
-        ],
+        columns=cols(lang, "code", "task", "employee", "plan_h#", "fact_h#", "percent#", "state"),
         rows=rows,
         pager=pager,
     )
@@ -264,12 +257,7 @@ def plan_fact_task(request: Request, code: str) -> Response:
         session=who,
         heading=f"{code}: {link.title}",
         current="plan_fact",
-        columns=[
-            Col(word("employee", lang)),
-            Col(word("date", lang)),
-            Col(word("hours", lang), True),
-            Col(word("evidence", lang)),
-        ],
+        columns=cols(lang, "employee", "date", "hours#", "evidence"),
         rows=rows,
         totals=[word("total", lang), "", hours(total, lang), ""],
     )
@@ -390,13 +378,7 @@ def output(request: Request) -> Response:
         status=400 if errors else 200,
         errors=errors,
         filters=date_filters(request, lang),
-        columns=[
-            Col(word("employee", lang)),
-            Col(word("customer", lang)),
-            Col(word("hours", lang), True),
-            Col(word("billable_h", lang), True),
-            Col(word("amount", lang), True),
-        ],
+        columns=cols(lang, "employee", "customer", "hours#", "billable_h#", "amount#"),
         rows=rows,
     )
 
@@ -459,13 +441,7 @@ def sales(request: Request) -> Response:
         errors=errors,
         filters=date_filters(request, lang),
         chart=chart,
-        columns=[
-            Col(word("manager", lang)),
-            Col(word("month", lang)),
-            Col(word("category", lang)),
-            Col(word("hours", lang), True),
-            Col(word("percent", lang), True),
-        ],
+        columns=cols(lang, "manager", "month", "category", "hours#", "percent#"),
         rows=rows,
     )
 
@@ -513,16 +489,9 @@ def early_warning(request: Request) -> Response:
         session=who,
         heading=word("early_warning", lang),
         current="early_warning",
-        columns=[
-            Col(word("code", lang)),
-            Col(word("task", lang)),
-            Col(word("plan_h", lang), True),
-            Col(word("burn", lang), True),
-            Col(word("progress", lang), True),
-            Col(word("projected_h", lang), True),
-            Col(word("verdict", lang)),
-            Col(word("reason", lang)),
-        ],
+        columns=cols(
+            lang, "code", "task", "plan_h#", "burn#", "progress#", "projected_h#", "verdict", "reason"
+        ),
         rows=rows,
         pager=pager,
     )
@@ -593,15 +562,7 @@ def billing(request: Request) -> Response:
         errors=errors,
         filters=filters,
         message=message,
-        columns=[
-            Col(word("customer", lang)),
-            Col(word("code", lang)),
-            Col(word("employee", lang)),
-            Col(word("date", lang)),
-            Col(word("hours", lang), True),
-            Col(word("amount", lang), True),
-            Col(word("after_billing", lang)),
-        ],
+        columns=cols(lang, "customer", "code", "employee", "date", "hours#", "amount#", "after_billing"),
         rows=rows,
         pager=pager,
     )

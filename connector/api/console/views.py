@@ -68,6 +68,11 @@ class Filter:
     options: list[tuple[str, str]] = field(default_factory=list)
 
 
+def cols(lang: Lang, *keys: str) -> list[Col]:
+    """Columns titled in ``lang``; a key ending in ``#`` is a number (right-aligned)."""
+    return [Col(word(k.rstrip("#"), lang), k.endswith("#")) for k in keys]
+
+
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
