@@ -35,13 +35,12 @@ from connector.reports import (
     Window,
     billing_report,
     early_warning_report,
-    output_report,
+    output_totals,
     plan_fact_report,
     sales_report,
     timesheet_grid,
     to_csv,
 )
-from connector.store.billing import customers
 from connector.store.models import Employee, Labour, Link, TimeRow
 
 router = APIRouter(include_in_schema=False)
@@ -342,32 +341,26 @@ def output(request: Request) -> Response:
     rt = runtime_of(request)
     errors: dict[str, str] = {}
     first, last = window(request, errors, lang)
-    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    totals: dict[tuple[str, str], tuple[int, int, Any]] = {}
     if not errors:
         today = date.today()
         with rt.sessions() as s:
-            names = customers(s)
-            rows_ = output_report(
+            totals = output_totals(
                 s,
                 Window(first or today.replace(day=1), last or today),
                 HourlyRates.from_settings(rt.settings),
             )
-        for r in rows_:
-            key = (r["employee"], names.get(r["customer"] or "", "") or (r["customer"] or "—"))
-            sums[key][0] += r["minutes"]
-            sums[key][1] += r["billable_minutes"]
-            sums[key][2] += r["money"] or 0.0
     rows = [
         Row(
             [
                 Cell(emp),
                 Cell(cust),
-                Cell(hours(v[0], lang)),
-                Cell(hours(v[1], lang)),
-                Cell(number(v[2], lang, 2) if v[2] else ""),
+                Cell(hours(m, lang)),
+                Cell(hours(b, lang)),
+                Cell("" if amount is None else number(float(amount), lang, 2)),
             ]
         )
-        for (emp, cust), v in sorted(sums.items())
+        for (emp, cust), (m, b, amount) in sorted(totals.items())
     ]
     return render(
         request,
