@@ -366,8 +366,9 @@ def output_totals(
         line[0] += minutes
         if billable:
             line[1] += minutes
-            rate = rates.by_work_type.get(work_type or "", rates.default)
-            line[2] += Decimal(minutes) * Decimal(str(rate or 0)) / 60
+            if rates.configured:  # no rate at all: no money to count (the column stays empty)
+                rate = rates.by_work_type.get(work_type or "", rates.default)
+                line[2] += Decimal(minutes) * Decimal(str(rate or 0)) / 60
     out: dict[tuple[str, str], list[Any]] = {}
     for (emp, customer, _), (minutes, billable_minutes, amount) in lines.items():
         total = out.setdefault((names.get(emp) or emp, customer or "—"), [0, 0, Decimal(0)])

@@ -350,6 +350,7 @@ def output(request: Request) -> Response:
                 Window(first or today.replace(day=1), last or today),
                 HourlyRates.from_settings(rt.settings),
             )
+    page_items, pager = _page(request, sorted(totals.items()))
     rows = [
         Row(
             [
@@ -360,7 +361,7 @@ def output(request: Request) -> Response:
                 Cell("" if amount is None else number(float(amount), lang, 2)),
             ]
         )
-        for (emp, cust), (m, b, amount) in sorted(totals.items())
+        for (emp, cust), (m, b, amount) in page_items
     ]
     return render(
         request,
@@ -373,6 +374,7 @@ def output(request: Request) -> Response:
         filters=date_filters(request, lang),
         columns=cols(lang, "employee", "customer", "hours#", "billable_h#", "amount#"),
         rows=rows,
+        pager=pager,
     )
 
 
