@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Mapping as Mapping_
 from dataclasses import dataclass, field
 from datetime import date
@@ -89,11 +89,9 @@ class Directory:
         if refs is None:
             links = {link.onec_ref: link for link in session.execute(select(Link)).scalars()}
         else:
-            wanted = sorted({r for r in refs if r})
-            links = {}
-            for i in range(0, len(wanted), 500):
-                chunk = select(Link).where(Link.onec_ref.in_(wanted[i : i + 500]))
-                links.update({link.onec_ref: link for link in session.execute(chunk).scalars()})
+            links = {
+                row.Link.onec_ref: row.Link for row in for_refs(session, select(Link), Link.onec_ref, refs)
+            }
         return cls(emps, links)
 
     def employee(self, ref: str) -> dict[str, Any]:
@@ -130,6 +128,14 @@ class HourlyRates:
         return Decimal(str(rate or 0))
 
 
+def for_refs(session: Session, query: Any, column: Any, refs: Iterable[str | None]) -> Iterator[Any]:
+    """The rows of ``query`` whose ``column`` is one of ``refs`` (empty refs skipped), asked for
+    500 refs at a time so no statement outgrows the database's parameter limit."""
+    wanted = sorted({r for r in refs if r})
+    for i in range(0, len(wanted), 500):
+        yield from session.execute(query.where(column.in_(wanted[i : i + 500])))
+
+
 def load_labour(session: Session, window: Window, refs: Sequence[str] | None = None) -> list[LabourAggregate]:
     """The current rounded aggregates of the window (customer from the object's link).
 
@@ -151,21 +157,10 @@ def load_labour(session: Session, window: Window, refs: Sequence[str] | None = N
     if refs is None:
         rows = [r for r in session.execute(query) if r.minutes > 0]
     else:  # only these objects' labour (a page of a report)
-        wanted = sorted(set(refs))
-        rows = [
-            r
-            for i in range(0, len(wanted), 500)
-            for r in session.execute(query.where(Labour.object_ref.in_(wanted[i : i + 500])))
-            if r.minutes > 0
-        ]
-    refs = sorted({r.object_ref for r in rows if r.object_ref})
-    customers: dict[str, Any] = {}
-    for i in range(0, len(refs), 500):
-        customer = Link.payload["customer"].as_string()  # read by the database, not json.loads here
-        for ref, name in session.execute(
-            select(Link.onec_ref, customer).where(Link.onec_ref.in_(refs[i : i + 500]))
-        ):
-            customers[ref] = name
+        rows = [r for r in for_refs(session, query, Labour.object_ref, refs) if r.minutes > 0]
+    customer = Link.payload["customer"].as_string()  # read by the database, not json.loads here
+    found = for_refs(session, select(Link.onec_ref, customer), Link.onec_ref, (r.object_ref for r in rows))
+    customers: dict[str, Any] = {ref: name for ref, name in found}
     return [
         LabourAggregate(
             LabourKey(
@@ -271,14 +266,14 @@ def timesheet_report(session: Session, window: Window, period: Period = "day") -
     """Minutes per employee, project (the task code for objects outside projects) and period."""
     labour = load_labour(session, window)
     directory = Directory.load(session, ())
-    refs = sorted({a.key.object_ref for a in labour if a.key.object_ref})
-    projects: dict[str, str | None] = {}
-    for i in range(0, len(refs), 500):
-        project = Link.payload["project"].as_string()
-        rows = session.execute(
-            select(Link.onec_ref, Link.task_code, project).where(Link.onec_ref.in_(refs[i : i + 500]))
-        )
-        projects.update({ref: name or code for ref, code, name in rows})
+    project = Link.payload["project"].as_string()
+    rows = for_refs(
+        session,
+        select(Link.onec_ref, Link.task_code, project),
+        Link.onec_ref,
+        (a.key.object_ref for a in labour),
+    )
+    projects: dict[str, str | None] = {ref: name or code for ref, code, name in rows}
 
     def project_of(a: LabourAggregate) -> str | None:
         return projects.get(a.key.object_ref or "")
@@ -643,12 +638,8 @@ def billing_report(
 
 def _task_names(session: Session, refs: Iterable[str | None]) -> dict[str, tuple[str, str]]:
     """1C object ref → (task code, title), for ``refs`` only (plain columns)."""
-    wanted = sorted({r for r in refs if r})
-    out: dict[str, tuple[str, str]] = {}
-    for i in range(0, len(wanted), 500):
-        rows = select(Link.onec_ref, Link.task_code, Link.title).where(Link.onec_ref.in_(wanted[i : i + 500]))
-        out.update({ref: (code, title) for ref, code, title in session.execute(rows)})
-    return out
+    rows = for_refs(session, select(Link.onec_ref, Link.task_code, Link.title), Link.onec_ref, refs)
+    return {ref: (code, title) for ref, code, title in rows}
 
 
 def after_billing(session: Session) -> dict[tuple[str, str | None, date, str], str]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from connector.api.console import session as sessions
-from connector.api.console.views import lang_of, render, runtime_of
+from connector.api.console.views import form_of, lang_of, render, runtime_of
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "onec_bridge_login_csrf"
@@ -47,7 +46,7 @@ def login_form(request: Request) -> Response:
 
 @router.post("/ui/login")
 async def login(request: Request) -> Response:
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    form = await form_of(request)
     next_ = _safe_next(form.get("next"))
     lang = lang_of(request)
     expected = request.cookies.get(LOGIN_CSRF, "")
@@ -82,7 +81,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/ui/logout")
 async def logout(request: Request) -> Response:
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    form = await form_of(request)
     found = sessions.read(runtime_of(request).settings, request.cookies.get(sessions.COOKIE))
     if found is not None and not sessions.csrf_ok(found, form.get("csrf")):
         return render(request, "base.html", session=found, heading="CSRF", status=403)

@@ -4,7 +4,6 @@ employees, links, mappings (with an online check) and resync. Viewers get 403 he
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,7 +11,18 @@ from sqlalchemy import func, or_, select
 
 from connector.api.console import session as sessions
 from connector.api.console.locale import Lang, word
-from connector.api.console.views import Cell, Col, Filter, Row, cols, guard, lang_of, render, runtime_of
+from connector.api.console.views import (
+    Cell,
+    Col,
+    Filter,
+    Row,
+    cols,
+    guard,
+    lang_of,
+    posted,
+    render,
+    runtime_of,
+)
 from connector.api.errors import ApiError
 from connector.api.ops import (
     failures as list_failures,
@@ -34,24 +44,6 @@ from connector.store.types import utcnow
 from connector.sync.inbound.inbox import enqueue_resync
 
 router = APIRouter(include_in_schema=False)
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    """The urlencoded form of a POST (first value of each field)."""
-    body = (await request.body()).decode("utf-8", "replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-
-
-def csrf_refused(request: Request, who: sessions.ConsoleSession, form: dict[str, str]) -> Response | None:
-    if sessions.csrf_ok(who, form.get("csrf")):
-        return None
-    lang = lang_of(request)
-    text = (
-        "Форма устарела или подделана (нет CSRF-токена). Обновите страницу."
-        if lang == "ru"
-        else ("The form is stale or forged (no CSRF token). Reload the page.")
-    )
-    return render(request, "base.html", session=who, heading=text, status=403)
 
 
 @router.get("/ui/")
@@ -229,13 +221,10 @@ def failures_page(request: Request) -> Response:
 
 @router.post("/ui/failures/{failure_id}/retry")
 async def retry_one(request: Request, failure_id: str) -> Response:
-    who = guard(request, operator=True)
-    if isinstance(who, Response):
-        return who
-    form = await form_of(request)
-    refused = csrf_refused(request, who, form)
-    if refused is not None:
-        return refused
+    answer = await posted(request)
+    if isinstance(answer, Response):
+        return answer
+    who, form = answer
     lang = lang_of(request)
     try:
         with runtime_of(request).sessions.begin() as s:
@@ -248,13 +237,10 @@ async def retry_one(request: Request, failure_id: str) -> Response:
 
 @router.post("/ui/failures/retry-parked")
 async def retry_parked(request: Request) -> Response:
-    who = guard(request, operator=True)
-    if isinstance(who, Response):
-        return who
-    form = await form_of(request)
-    refused = csrf_refused(request, who, form)
-    if refused is not None:
-        return refused
+    answer = await posted(request)
+    if isinstance(answer, Response):
+        return answer
+    who, form = answer
     lang = lang_of(request)
     if form.get("confirm") != "yes":
         text = (
@@ -440,13 +426,10 @@ def resync_page(request: Request) -> Response:
 
 @router.post("/ui/resync")
 async def resync(request: Request) -> Response:
-    who = guard(request, operator=True)
-    if isinstance(who, Response):
-        return who
-    form = await form_of(request)
-    refused = csrf_refused(request, who, form)
-    if refused is not None:
-        return refused
+    answer = await posted(request)
+    if isinstance(answer, Response):
+        return answer
+    who, form = answer
     lang = lang_of(request)
     rt = runtime_of(request)
     errors: dict[str, str] = {}

@@ -24,6 +24,9 @@ from connector.api.console.views import (
     date_filters,
     guard,
     lang_of,
+    page_of,
+    pager,
+    parse_day,
     render,
     runtime_of,
     window,
@@ -59,18 +62,8 @@ def _state(overrun: str | None, risk: str | None, lang: Lang) -> tuple[str, str]
 
 
 def _page(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, Any] | None]:
-    raw = request.query_params.get("page", "1")
-    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
-    chunk = items[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
-    if len(items) <= PAGE_ROWS:
-        return chunk, None
-    base = {k: v for k, v in request.query_params.items() if k != "page"}
-    more = page * PAGE_ROWS < len(items)
-    return chunk, {
-        "page": page,
-        "prev": f"?{urlencode(base | {'page': page - 1})}" if page > 1 else None,
-        "next": f"?{urlencode(base | {'page': page + 1})}" if more else None,
-    }
+    page = page_of(request)
+    return items[(page - 1) * PAGE_ROWS : page * PAGE_ROWS], pager(request, len(items), PAGE_ROWS)
 
 
 @router.get("/ui/plan-fact")
@@ -159,8 +152,7 @@ def _plan_fact_page(
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """The page's tasks chosen first (filters, order, page), then the report for those only."""
     rt = runtime_of(request)
-    raw = request.query_params.get("page", "1")
-    page = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    page = page_of(request)
     names = [m.name for m in rt.mappings if not department or m.category == department]
     with rt.sessions() as s:
         wanted = (
@@ -182,26 +174,14 @@ def _plan_fact_page(
             refs.append(ref)
         chunk = refs[(page - 1) * TASKS_PER_PAGE : page * TASKS_PER_PAGE]
         report = plan_fact_report(s, rt.mappings, Window.of(first, last), refs=chunk) if chunk else []
-        risks = (
-            {
+        risks: dict[str, str | None] = {}
+        if chunk:
+            risks = {
                 code: risk
                 for code, risk in s.execute(select(Link.task_code, Link.risk).where(Link.onec_ref.in_(chunk)))
             }
-            if chunk
-            else {}
-        )
-    risks_by_code: dict[str, str | None] = {str(k): v for k, v in risks.items()}
-    rows = [
-        r | {"risk": risks_by_code.get(str(r.get("task_code")))} for r in report if r["level"] != "project"
-    ]
-    if len(refs) <= TASKS_PER_PAGE:
-        return rows, None
-    base = {k: v for k, v in request.query_params.items() if k != "page"}
-    return rows, {
-        "page": page,
-        "prev": f"?{urlencode(base | {'page': page - 1})}" if page > 1 else None,
-        "next": f"?{urlencode(base | {'page': page + 1})}" if page * TASKS_PER_PAGE < len(refs) else None,
-    }
+    rows = [r | {"risk": risks.get(r["task_code"])} for r in report if r["level"] != "project"]
+    return rows, pager(request, len(refs), TASKS_PER_PAGE)
 
 
 @router.get("/ui/plan-fact/{code}")
@@ -276,8 +256,6 @@ def timesheet(request: Request) -> Response:
     if period not in ("week", "month"):
         errors["period"] = "неделя или месяц" if lang == "ru" else "week or month"
         period = "week"
-    from connector.api.console.views import parse_day
-
     anchor = parse_day(q.get("date"), "date", errors, lang) or date.today()
     if period == "week":
         first = anchor - timedelta(days=anchor.weekday())

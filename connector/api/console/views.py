@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -126,6 +126,48 @@ def guard(request: Request, *, operator: bool = False) -> ConsoleSession | Respo
         lang = lang_of(request)
         return render(request, "base.html", session=found, heading=word("forbidden", lang), status=403)
     return found
+
+
+def page_of(request: Request) -> int:
+    """The ``page`` query parameter (1 when absent or not a positive number)."""
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def pager(request: Request, total: int, per_page: int) -> dict[str, Any] | None:
+    """Links to the neighbouring pages of a list of ``total`` items, None when one page holds it."""
+    if total <= per_page:
+        return None
+    page = page_of(request)
+    base = {k: v for k, v in request.query_params.items() if k != "page"}
+    return {
+        "page": page,
+        "prev": f"?{urlencode(base | {'page': page - 1})}" if page > 1 else None,
+        "next": f"?{urlencode(base | {'page': page + 1})}" if page * per_page < total else None,
+    }
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The urlencoded form of a POST (first value of each field)."""
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+async def posted(request: Request) -> tuple[ConsoleSession, dict[str, str]] | Response:
+    """An operator's POST: the session and the form, or the answer instead (sign-in, 403 for a
+    viewer, 403 for a form without this session's CSRF token)."""
+    who = guard(request, operator=True)
+    if isinstance(who, Response):
+        return who
+    form = await form_of(request)
+    if sessions.csrf_ok(who, form.get("csrf")):
+        return who, form
+    text = (
+        "Форма устарела или подделана (нет CSRF-токена). Обновите страницу."
+        if lang_of(request) == "ru"
+        else "The form is stale or forged (no CSRF token). Reload the page."
+    )
+    return render(request, "base.html", session=who, heading=text, status=403)
 
 
 def parse_day(value: str | None, name: str, errors: dict[str, str], lang: Lang) -> date | None:
