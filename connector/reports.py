@@ -26,7 +26,7 @@ from connector.mapping.schema import Mapping
 from connector.store.billing import billed_through
 from connector.store.models import Employee, Labour, Link
 from connector.sync.core.billing import bill
-from connector.sync.core.early_warning import RiskRule, Watched, early_warning, watched_link
+from connector.sync.core.early_warning import RiskRule, Watched, assess, ranked, watched_link
 from connector.sync.core.estimates import Finished, estimate, template_of
 from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
 from connector.sync.core.planfact import plan_fact as plan_fact_core
@@ -500,13 +500,9 @@ def early_warning_report(
         payload = {"percent_done": percent, "planned_start": start, "planned_finish": finish}
         groups.setdefault(mapping, []).append(watched_link(ref, code, title, plan, fact, payload))
     planned = {w.code: w.planned_minutes for items in groups.values() for w in items}
-    assessed = [
-        a
-        for name, items in groups.items()
-        for a in early_warning(items, today, rules.get(name, rule or RiskRule()))
-    ]
-    order = {"at_risk": 0, "on_track": 1, "no_progress": 2, "no_plan": 3}
-    assessed.sort(key=lambda a: (order[a.verdict], -((a.burn or 0) - (a.progress or 0)), a.code))
+    assessed = ranked(
+        assess(w, today, rules.get(name, rule or RiskRule())) for name, items in groups.items() for w in items
+    )
     return [
         {
             "task_code": a.code,

@@ -116,10 +116,16 @@ def assess(item: Watched, today: date, rule: RiskRule = RiskRule()) -> Assessmen
     return Assessment(item.ref, item.code, item.title, verdict, burn, progress, source, projected, reason)
 
 
+_ORDER = {"at_risk": 0, "on_track": 1, "no_progress": 2, "no_plan": 3}
+
+
+def ranked(assessments: Iterable[Assessment]) -> list[Assessment]:
+    """At risk first (most ahead first), then on track, then those without a plan or progress."""
+    return sorted(
+        assessments, key=lambda a: (_ORDER[a.verdict], -((a.burn or 0) - (a.progress or 0)), a.code)
+    )
+
+
 def early_warning(items: Iterable[Watched], today: date, rule: RiskRule = RiskRule()) -> list[Assessment]:
-    """Every object assessed, at risk first (most ahead first), then on track, then the ones
-    without a plan or a progress signal."""
-    order = {"at_risk": 0, "on_track": 1, "no_progress": 2, "no_plan": 3}
-    out = [assess(item, today, rule) for item in items]
-    out.sort(key=lambda a: (order[a.verdict], -((a.burn or 0) - (a.progress or 0)), a.code))
-    return out
+    """Every object assessed (by one rule), in ``ranked`` order."""
+    return ranked(assess(item, today, rule) for item in items)
