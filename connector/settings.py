@@ -37,10 +37,31 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/Moscow", description="the company's day boundary for labour")
     mappings_dir: Path = Path("mappings")
 
-    tracker_kind: Literal["bitcop"] = "bitcop"
-    tracker_url: str = "http://127.0.0.1:8802/api/v1"
-    tracker_api_key: SecretStr = SecretStr("")
+    tracker_kind: Literal["bitcop", "kimai", "clockify"] = "bitcop"
+    tracker_url: str = Field(
+        default="http://127.0.0.1:8802/api/v1",
+        description="the tracker's API base: Bitcop …/api/v1, Kimai …/api, Clockify …/api/v1",
+    )
+    tracker_api_key: SecretStr = Field(
+        default=SecretStr(""), description="Bitcop apikey, Kimai API token, Clockify X-Api-Key"
+    )
     tracker_feed_token: SecretStr = SecretStr("")
+    tracker_rate_limit: float = Field(
+        default=5.0, gt=0, le=1000, description="max requests per second to the tracker"
+    )
+    tracker_timeout: float = Field(default=30.0, gt=0, le=600, description="one tracker request, s")
+    # Kimai: Bearer token (current versions) or the X-AUTH-USER/X-AUTH-TOKEN pair (up to 2.13).
+    tracker_kimai_auth: Literal["bearer", "x-auth"] = "bearer"
+    tracker_kimai_user: str = Field(default="", description="X-AUTH-USER when tracker_kimai_auth=x-auth")
+    # Clockify: the workspace, the reports host, and what a Clockify project stands for.
+    tracker_clockify_workspace: str = Field(default="", description="Clockify workspace id")
+    tracker_clockify_reports_url: str = Field(
+        default="", description="Clockify reports API base (default: derived from tracker_url)"
+    )
+    tracker_clockify_project_by: Literal["customer", "project"] = Field(
+        default="project",
+        description="one Clockify project per 1C project/interest (project) or per 1C customer",
+    )
 
     webhook_secret: SecretStr = SecretStr("")
     admin_token: SecretStr = SecretStr("")
@@ -107,12 +128,34 @@ class Settings(BaseSettings):
             raise ValueError(f"negative hourly rate for {', '.join(bad)}; rates must be >= 0")
         return value
 
+    @field_validator("tracker_clockify_reports_url")
+    @classmethod
+    def _optional_http_url(cls, value: str) -> str:
+        return cls._http_url(value) if value else value
+
     @field_validator("onec_url", "tracker_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL; example: http://127.0.0.1:8801/crm")
         return value.rstrip("/")
+
+
+def tracker_setting_problems(settings: Settings) -> list[str]:
+    """What is missing for the configured tracker kind, one line per setting (empty: fine)."""
+    problems = []
+    kind = settings.tracker_kind
+    if kind == "kimai" and settings.tracker_kimai_auth == "x-auth" and not settings.tracker_kimai_user:
+        problems.append(
+            "ONEC_BRIDGE_TRACKER_KIMAI_USER is empty while ONEC_BRIDGE_TRACKER_KIMAI_AUTH=x-auth: "
+            "set the Kimai user name, or use the bearer API token"
+        )
+    if kind == "clockify" and not settings.tracker_clockify_workspace.strip():
+        problems.append(
+            "ONEC_BRIDGE_TRACKER_CLOCKIFY_WORKSPACE is empty: set the Clockify workspace id "
+            "(Workspace settings → the id in the page's address)"
+        )
+    return problems
 
 
 def _zone_name(value: str) -> str:

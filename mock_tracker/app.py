@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +22,10 @@ from mock_tracker.importer import FeedImporter
 from mock_tracker.stats import RequestStats
 
 log = logging.getLogger("mock_tracker")
+
+KINDS = ("bitcop", "kimai", "clockify")
+"""Dialects: ``mock_tracker.<kind>`` provides ``build_router(account, config, switch)`` and
+``error_body(status, message)`` for every kind but bitcop (``api.py``, the original)."""
 
 _UNCOUNTED = {"/_mock/stats", "/_mock/reset-stats", "/_mock/health"}
 
@@ -37,8 +43,17 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(reasons) or "invalid request"
 
 
+def _dialect(kind: str) -> Any:
+    """The module serving ``kind``'s published API (``None`` for bitcop, served by ``api.py``)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown tracker kind {kind!r}; known: {', '.join(KINDS)}")
+    return None if kind == "bitcop" else importlib.import_module(f"mock_tracker.{kind}")
+
+
 def create_app(config: MockConfig, account: Account) -> FastAPI:
     """Wire the account into an app; the feed poller runs for the app's lifetime."""
+    dialect = _dialect(config.kind)
+    error_body = dialect.error_body if dialect else _error
     switch = ApiSwitch()
     stats = RequestStats()
     importer = FeedImporter(account, config.feed_url, config.feed_token)
@@ -65,22 +80,30 @@ def create_app(config: MockConfig, account: Account) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.message)
+        response: JSONResponse = error_body(exc.status, exc.message)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(400, _validation_message(exc))
+        response: JSONResponse = error_body(400, _validation_message(exc))
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = "not found" if exc.status_code == 404 else str(exc.detail)
-        return _error(exc.status_code, message)
+        response: JSONResponse = error_body(exc.status_code, message)
+        return response
 
     @app.exception_handler(Exception)
     async def crash(_: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-        return _error(500, "internal error")
+        response: JSONResponse = error_body(500, "internal error")
+        return response
 
-    app.include_router(build_api_router(account, config, switch))
+    if dialect is None:
+        app.include_router(build_api_router(account, config, switch))
+    else:
+        app.include_router(dialect.build_router(account, config, switch))
     app.include_router(build_admin_router(account, config, switch, importer, stats))
     return app

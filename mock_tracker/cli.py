@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import uvicorn
 
 from mock_tracker.account import Account
-from mock_tracker.app import create_app
+from mock_tracker.app import KINDS, create_app
 from mock_tracker.config import MockConfig
 from mock_tracker.persist import SnapshotError, SnapshotStore
 
@@ -25,7 +25,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the published API and the /_mock admin endpoints")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8802)
-    serve.add_argument("--api-key", required=True, help="the account's Web API key (apikey parameter)")
+    serve.add_argument(
+        "--kind",
+        default="bitcop",
+        choices=KINDS,
+        help="the published API to serve: bitcop (read-only, imports the task feed), kimai or clockify",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0.0,
+        help="requests per second the published API answers before 429 with Retry-After; 0 = no limit",
+    )
+    serve.add_argument(
+        "--api-key", required=True, help="the account's API key (Bitcop apikey, Kimai token, Clockify key)"
+    )
     serve.add_argument("--feed-url", default=None, help="the connector's task feed, e.g. …/tracker/v1/tasks")
     serve.add_argument("--feed-token", default="", help="Bearer token for the task feed")
     serve.add_argument(
@@ -78,6 +92,8 @@ def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         parser.error("--api-key must not be empty")
     if not 0 < args.port < 65536:
         parser.error("--port must be between 1 and 65535")
+    if args.rate_limit < 0:
+        parser.error("--rate-limit must be >= 0")
     if args.feed_interval < 0:
         parser.error("--feed-interval must be >= 0")
     try:
@@ -100,6 +116,8 @@ def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         db=args.db,
         shares=shares,
         follow_plan=args.follow_plan,
+        kind=args.kind,
+        rate_limit=args.rate_limit,
     )
 
 

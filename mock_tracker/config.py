@@ -18,3 +18,7 @@ class MockConfig:
     db: str | None = None
     shares: dict[str, float] = field(default_factory=dict)
     follow_plan: bool = False
+    kind: str = "bitcop"
+    """The published dialect served: ``bitcop`` (/api/v1), ``kimai`` (/api), ``clockify`` (/api/v1)."""
+    rate_limit: float = 0.0
+    """Requests per second the API answers before 429 (0 = unlimited)."""

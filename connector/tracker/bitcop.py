@@ -41,6 +41,7 @@ from connector.tracker.base import (
     Capabilities,
     DayTime,
     Evidence,
+    PublishOutcome,
     TaskPublication,
     TrackerEmployee,
     TrackerTask,
@@ -137,7 +138,7 @@ class BitcopTracker:
                 found.sort(key=lambda shot: shot[0])
                 yield Evidence(employee_id, task_id, code, day, [url for _, url in found])
 
-    def publish_tasks(self, specs: Sequence[TaskPublication]) -> None:
+    def publish_tasks(self, specs: Sequence[TaskPublication]) -> list[PublishOutcome]:
         raise NotSupported(
             "Bitcop's Web API cannot create or change tasks; the account imports them from the "
             "connector's task feed (GET /tracker/v1/tasks)"
