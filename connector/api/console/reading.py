@@ -31,12 +31,12 @@ from connector.api.console.views import (
     runtime_of,
     window,
 )
+from connector.billing_page import billing_page
 from connector.mapping import MappingError
 from connector.mapping.rates import rates_table
 from connector.reports import (
     HourlyRates,
     Window,
-    billing_report,
     early_warning_report,
     output_totals,
     plan_fact_report,
@@ -480,7 +480,8 @@ def billing(request: Request) -> Response:
     errors: dict[str, str] = {}
     first, last = window(request, errors, lang)
     customer = request.query_params.get("customer") or None
-    lines: list[dict[str, Any]] = []
+    page_items: list[dict[str, Any]] = []
+    pager_ = None
     message = None
     if not errors:
         try:
@@ -488,12 +489,19 @@ def billing(request: Request) -> Response:
         except MappingError as exc:
             table, message = {}, str(exc).splitlines()[0]
         today = date.today()
+        page = page_of(request)
         with rt.sessions() as s:
-            lines = billing_report(
-                s, rt.mappings, Window(first or today.replace(day=1), last or today), table, customer
+            found = billing_page(
+                s,
+                rt.mappings,
+                Window(first or today.replace(day=1), last or today),
+                table,
+                customer,
+                (page - 1) * PAGE_ROWS,
+                PAGE_ROWS,
             )
+        page_items, pager_ = found.rows, pager(request, found.total, PAGE_ROWS)
     rows = []
-    page_items, pager = _page(request, lines)
     for r in page_items:
         if r["level"] == "total":
             rows.append(
@@ -537,5 +545,5 @@ def billing(request: Request) -> Response:
         message=message,
         columns=cols(lang, "customer", "code", "employee", "date", "hours#", "amount#", "after_billing"),
         rows=rows,
-        pager=pager,
+        pager=pager_,
     )
