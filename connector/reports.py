@@ -26,7 +26,7 @@ from connector.mapping.schema import Mapping
 from connector.store.billing import billed_through
 from connector.store.models import Employee, Labour, Link
 from connector.sync.core.billing import bill
-from connector.sync.core.early_warning import RiskRule, Watched, assess, ranked, watched_link
+from connector.sync.core.early_warning import Assessment, RiskRule, assess, ranked, watched_link
 from connector.sync.core.estimates import Finished, estimate, template_of
 from connector.sync.core.model import LabourAggregate, LabourKey, Plan, Thresholds
 from connector.sync.core.planfact import plan_fact as plan_fact_core
@@ -473,13 +473,10 @@ def to_csv(rows: Iterable[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def early_warning_report(
-    session: Session, today: date, rule: RiskRule | None = None, mappings: Sequence[Mapping] = ()
-) -> list[dict[str, Any]]:
-    """Open objects with their burn, progress and projection; at risk first. Progress comes from
-    the link's payload (``percent_done``, or ``planned_start``/``planned_finish``) where the
-    mapping carries it; without it the object is listed as having no progress signal. Each
-    object is judged by its mapping's thresholds (``labour.risk``), else by ``rule``."""
+def _early_warning_ranked(
+    session: Session, today: date, rule: RiskRule | None, mappings: Sequence[Mapping]
+) -> tuple[list[Assessment], dict[str, float | None]]:
+    """Every open object assessed by its mapping's rule, ranked; and each code's plan."""
     rules = {m.name: RiskRule(m.labour.risk.points, m.labour.risk.tolerance) for m in mappings if m.labour}
     progress = [Link.payload[k] for k in ("percent_done", "planned_start", "planned_finish")]
     links = session.execute(
@@ -495,29 +492,51 @@ def early_warning_report(
             progress[2].as_string(),
         ).where(Link.status == "open", Link.onec_type != "static")
     )
-    groups: dict[str, list[Watched]] = {}
+    fallback = rule or RiskRule()
+    planned: dict[str, float | None] = {}
+    assessed = []
     for mapping, ref, code, title, plan, fact, percent, start, finish in links:
         payload = {"percent_done": percent, "planned_start": start, "planned_finish": finish}
-        groups.setdefault(mapping, []).append(watched_link(ref, code, title, plan, fact, payload))
-    planned = {w.code: w.planned_minutes for items in groups.values() for w in items}
-    assessed = ranked(
-        assess(w, today, rules.get(name, rule or RiskRule())) for name, items in groups.items() for w in items
-    )
-    return [
-        {
-            "task_code": a.code,
-            "title": a.title,
-            "verdict": a.verdict,
-            "planned_hours": _hours_f(planned.get(a.code)),
-            "burn_percent": None if a.burn is None else round(a.burn * 100, 1),
-            "progress_percent": None if a.progress is None else round(a.progress * 100, 1),
-            "progress_source": a.source,
-            "projected_hours": _hours_f(a.projected_minutes),
-            "reason": a.reason,
-            "onec_ref": a.ref,
-        }
-        for a in assessed
-    ]
+        planned[code] = plan
+        assessed.append(
+            assess(watched_link(ref, code, title, plan, fact, payload), today, rules.get(mapping, fallback))
+        )
+    return ranked(assessed), planned
+
+
+def _early_warning_row(a: Assessment, planned: dict[str, float | None]) -> dict[str, Any]:
+    return {
+        "task_code": a.code,
+        "title": a.title,
+        "verdict": a.verdict,
+        "planned_hours": _hours_f(planned.get(a.code)),
+        "burn_percent": None if a.burn is None else round(a.burn * 100, 1),
+        "progress_percent": None if a.progress is None else round(a.progress * 100, 1),
+        "progress_source": a.source,
+        "projected_hours": _hours_f(a.projected_minutes),
+        "reason": a.reason,
+        "onec_ref": a.ref,
+    }
+
+
+def early_warning_report(
+    session: Session, today: date, rule: RiskRule | None = None, mappings: Sequence[Mapping] = ()
+) -> list[dict[str, Any]]:
+    """Open objects with their burn, progress and projection; at risk first. Progress comes from
+    the link's payload (``percent_done``, or ``planned_start``/``planned_finish``) where the
+    mapping carries it; without it the object is listed as having no progress signal. Each
+    object is judged by its mapping's thresholds (``labour.risk``), else by ``rule``."""
+    assessed, planned = _early_warning_ranked(session, today, rule, mappings)
+    return [_early_warning_row(a, planned) for a in assessed]
+
+
+def early_warning_page(
+    session: Session, today: date, mappings: Sequence[Mapping], offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Rows ``offset … offset + limit`` of ``early_warning_report`` and how many it has in all
+    (only the page's rows are turned into dicts)."""
+    assessed, planned = _early_warning_ranked(session, today, None, mappings)
+    return [_early_warning_row(a, planned) for a in assessed[offset : offset + limit]], len(assessed)
 
 
 def estimates_report(

@@ -37,7 +37,7 @@ from connector.mapping.rates import rates_table
 from connector.reports import (
     HourlyRates,
     Window,
-    early_warning_report,
+    early_warning_page,
     output_totals,
     plan_fact_report,
     sales_report,
@@ -426,10 +426,13 @@ def early_warning(request: Request) -> Response:
         return who
     lang = lang_of(request)
     rt = runtime_of(request)
+    page = page_of(request)
     with rt.sessions() as s:
-        found = early_warning_report(s, date.today(), mappings=rt.mappings)
+        page_items, total = early_warning_page(
+            s, date.today(), rt.mappings, (page - 1) * PAGE_ROWS, PAGE_ROWS
+        )
+    pager_ = pager(request, total, PAGE_ROWS)
     rows = []
-    page_items, pager = _page(request, found)
     for r in page_items:
         at_risk = r["verdict"] == "at_risk"
         rows.append(
@@ -466,7 +469,7 @@ def early_warning(request: Request) -> Response:
             lang, "code", "task", "plan_h#", "burn#", "progress#", "projected_h#", "verdict", "reason"
         ),
         rows=rows,
-        pager=pager,
+        pager=pager_,
     )
 
 

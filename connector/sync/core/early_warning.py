@@ -121,9 +121,11 @@ _ORDER = {"at_risk": 0, "on_track": 1, "no_progress": 2, "no_plan": 3}
 
 def ranked(assessments: Iterable[Assessment]) -> list[Assessment]:
     """At risk first (most ahead first), then on track, then those without a plan or progress."""
-    return sorted(
-        assessments, key=lambda a: (_ORDER[a.verdict], -((a.burn or 0) - (a.progress or 0)), a.code)
-    )
+    return sorted(assessments, key=_rank)
+
+
+def _rank(a: Assessment) -> tuple[int, float, str]:
+    return _ORDER[a.verdict], (a.progress or 0) - (a.burn or 0), a.code
 
 
 def early_warning(items: Iterable[Watched], today: date, rule: RiskRule = RiskRule()) -> list[Assessment]:
