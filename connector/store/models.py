@@ -72,6 +72,10 @@ class Link(Base):
     projected_minutes: Mapped[int | None] = mapped_column(Integer)
     written_risk: Mapped[bool | None] = mapped_column(Boolean)
     written_projected_minutes: Mapped[int | None] = mapped_column(Integer)
+    # A task-sink tracker (Kimai, Clockify): the hash of what it was last given, and the last
+    # push's error for this task (retried on the next push while set).
+    pushed_hash: Mapped[str | None] = mapped_column(String(64))
+    push_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
