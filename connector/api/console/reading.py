@@ -31,7 +31,6 @@ from connector.api.console.views import (
     runtime_of,
     window,
 )
-from connector.billing_page import billing_page
 from connector.mapping import MappingError
 from connector.mapping.rates import rates_table
 from connector.reports import (
@@ -44,6 +43,7 @@ from connector.reports import (
     timesheet_grid,
     to_csv,
 )
+from connector.reports.billing_page import billing_page
 from connector.store.models import Employee, Labour, Link, TimeRow
 
 router = APIRouter(include_in_schema=False)

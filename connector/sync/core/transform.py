@@ -188,6 +188,17 @@ def _description_of(obj: AnyMapping[str, Any], key_field: str | None) -> str | N
     return None
 
 
+def _code_of(obj: AnyMapping[str, Any], key_field: str | None) -> str | None:
+    """The 1C code of an expanded reference (a project task's ``Owner``), trimmed; None if absent."""
+    if not key_field:
+        return None
+    nav = obj.get(key_field[:-4] if key_field.endswith("_Key") else key_field)
+    if isinstance(nav, dict):
+        code = str(nav.get("Code") or "").strip()
+        return code or None
+    return None
+
+
 def customer_of(obj: AnyMapping[str, Any], path: str | None) -> str | None:
     """The customer a mapping's ``labour.customer_field`` names: its Description when the
     reference is expanded (``Партнер_Key`` with ``Партнер`` expanded), else the reference itself;
@@ -313,7 +324,9 @@ def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirect
         return Transformed(ref, skip="template_error", detail=str(exc))
     assignees, unmapped = map_assignees(people, directory)
     entity_set = mapping.source.entity_set
-    project = _description_of(data, task.parent.field) if task.parent and parent_ref(mapping, data) else None
+    has_parent = bool(task.parent and parent_ref(mapping, data))
+    project = _description_of(data, task.parent.field) if task.parent and has_parent else None
+    parent_code = _code_of(data, task.parent.field) if task.parent and has_parent else None
     spec = TaskSpec(
         mapping=mapping.name,
         code=code,
@@ -323,6 +336,7 @@ def transform(mapping: Mapping, obj: AnyMapping[str, Any], directory: UserDirect
         customer=customer_of(data, mapping.labour.customer_field if mapping.labour else None)
         or _description_of(data, "Партнер_Key"),
         project=project,
+        parent_code=parent_code,
         assignees=assignees,
         planned_minutes=planned,
         status="closed" if status == "closed" else "open",

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from connector.billing_page import billing_page
 from connector.reports import Window, billing_report
+from connector.reports.billing_page import billing_page
 from connector.store.links import LinkData, upsert_link
 from connector.store.models import BilledPeriod, Employee, Labour
 
