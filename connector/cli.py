@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -38,6 +38,10 @@ failures_app = typer.Typer(no_args_is_help=True, help="Failed items: list and re
 app.add_typer(failures_app, name="failures")
 billing_app = typer.Typer(no_args_is_help=True, help="Billed periods: close a customer's period, list them.")
 app.add_typer(billing_app, name="billing")
+tracker_app = typer.Typer(
+    no_args_is_help=True, help="The tracker side: push tasks, tasks to create by hand, unmatched time."
+)
+app.add_typer(tracker_app, name="tracker")
 
 
 VERBOSE = {"on": False}
@@ -228,6 +232,21 @@ def ensure_reachable(
             fail(problem.line(), problem.exit_code)
 
 
+def refused_by_tracker(settings: Settings) -> None:
+    """At start-up: a tracker that refuses our credentials, or settings its kind needs missing,
+    end the command with one line (exit 2). An unreachable tracker or no key yet only warns: the
+    task feed and the 1C side work without it, and ``/readyz`` keeps saying why."""
+    from connector.reach import BAD_SETTINGS, check_tracker
+
+    problem = check_tracker(settings)
+    if problem is None:
+        return
+    definite = problem.exit_code == BAD_SETTINGS and problem.what != "no API key"
+    if definite:
+        fail(problem.line(), 2)
+    typer.echo(f"warning: {problem.line()}", err=True)
+
+
 def record_refused_run(runtime: Runtime, kind: str, mapping: str | None, reason: str) -> None:
     """A run that could not start: failed at once, counted ``failed:unreachable``, the reason kept."""
     from connector.sync.runs import RunRecorder
@@ -338,6 +357,7 @@ def serve(
         check_safe_to_serve(settings, host)
     except UnsafeSettings as exc:
         fail(str(exc), 2)
+    refused_by_tracker(settings)
     from connector.mapping import MappingError
     from connector.store.db import StoreUrlError
 
@@ -589,6 +609,95 @@ def billing_periods() -> None:
     finally:
         runtime.close()
     print_rows("billed periods", rows)
+
+
+@tracker_app.command("push")
+def tracker_push() -> None:
+    """Push the tasks that changed since the last push to a tracker whose API takes tasks
+    (Kimai, Clockify); exit 1 when some task failed, 2 on a tracker that cannot take tasks."""
+    from connector.sync.push.engine import push_tasks
+
+    settings = load_settings()
+    runtime = open_runtime(settings)
+    try:
+        if not runtime.tracker.capabilities.publish_tasks:
+            fail(
+                f"the {settings.tracker_kind} tracker cannot take tasks through its API: its account "
+                "imports the task feed; `onec-bridge tracker pending` lists what to create by hand",
+                2,
+            )
+        ensure_reachable(settings, onec=False, tracker=True)
+        result = push_tasks(runtime, trigger="manual")
+    finally:
+        runtime.close()
+    print_rows("task push", [summary_row("push", result)])
+    for email, codes in result.unmatched_emails.items():
+        typer.echo(f"no tracker user for {email}: created without them on {', '.join(codes[:5])}", err=True)
+    if result.error:
+        fail(f"push stopped: {result.error}", 3)
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+@tracker_app.command("pending")
+def tracker_pending(
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV for a spreadsheet instead of a table")] = False,
+) -> None:
+    """Open tasks the tracker has no task for yet, with the exact name to create each under
+    (``[CODE] title``) and who to assign; a task leaves the list once the tracker has its code."""
+    from connector.reports import to_csv
+    from connector.sync.push.pending import pending_tasks
+
+    settings = load_settings()
+    runtime = open_runtime(settings)
+    try:
+        ensure_reachable(settings, onec=False, tracker=True)
+        in_tracker = runtime.tracker.tasks()
+        with runtime.sessions() as session:
+            rows = [p.as_dict() for p in pending_tasks(session, in_tracker)]
+    finally:
+        runtime.close()
+    flat = [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "assignees": ", ".join(r["assignees"]),
+            "category": r["category"],
+            "customer": r["customer"] or "",
+            "planned_hours": r["planned_hours"],
+        }
+        for r in rows
+    ]
+    if csv_:
+        typer.echo(to_csv(flat), nl=False)
+    elif flat:
+        print_rows(f"tasks to create in the tracker ({len(flat)})", flat)
+    else:
+        typer.echo("the tracker has every open task")
+
+
+@tracker_app.command("unmatched-time")
+def tracker_unmatched_time(
+    from_: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="first day")] = None,
+    to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="last day")] = None,
+) -> None:
+    """Tracked time (as last pulled) on tasks whose code matches no 1C object, with its hours."""
+    from connector.sync.push.pending import unmatched_time
+
+    last = to.date() if to else date.today()
+    first = from_.date() if from_ else last - timedelta(days=30)
+    if first > last:
+        fail(f"--from {first} is after --to {last}: swap them", 2)
+    runtime = open_runtime(load_settings())
+    try:
+        with runtime.sessions() as session:
+            rows = unmatched_time(session, first, last)
+    finally:
+        runtime.close()
+    if rows:
+        print_rows(f"unmatched time {first}…{last}", rows)
+    else:
+        typer.echo(f"no unmatched time {first}…{last}")
 
 
 @app.command()

@@ -121,21 +121,74 @@ def check_onec(settings: Settings, timeout: float = PROBE_TIMEOUT) -> Problem | 
     return None
 
 
-def check_tracker(settings: Settings, timeout: float = PROBE_TIMEOUT) -> Problem | None:
-    """One GET of the tracker's employee list; None when the tracker answers it."""
-    url = f"{settings.tracker_url}/employees"
-    where = readable_url(url)
+def _tracker_request(settings: Settings) -> tuple[str, dict[str, str], dict[str, str], str]:
+    """The kind's cheapest authenticated GET: (url, params, headers, credentials setting)."""
     key = settings.tracker_api_key.get_secret_value()
-    if not key:
+    base = settings.tracker_url
+    if settings.tracker_kind == "kimai":
+        if settings.tracker_kimai_auth == "x-auth":
+            headers = {"X-AUTH-USER": settings.tracker_kimai_user, "X-AUTH-TOKEN": key}
+            return (
+                f"{base}/users/me",
+                {},
+                headers,
+                "ONEC_BRIDGE_TRACKER_KIMAI_USER / ONEC_BRIDGE_TRACKER_API_KEY",
+            )
+        return f"{base}/users/me", {}, {"Authorization": f"Bearer {key}"}, "ONEC_BRIDGE_TRACKER_API_KEY"
+    if settings.tracker_kind == "clockify":
+        return f"{base}/workspaces", {}, {"X-Api-Key": key}, "ONEC_BRIDGE_TRACKER_API_KEY"
+    return f"{base}/employees", {"apikey": key, "active": "true"}, {}, "ONEC_BRIDGE_TRACKER_API_KEY"
+
+
+def check_tracker(settings: Settings, timeout: float = PROBE_TIMEOUT) -> Problem | None:
+    """One authenticated GET of the configured tracker (Bitcop: its employee list; Kimai: the
+    token's user; Clockify: the key's workspaces, which must hold the configured one); None
+    when the tracker answers it."""
+    from connector.settings import tracker_setting_problems
+
+    url, params, headers, credentials = _tracker_request(settings)
+    where = readable_url(url)
+    if not settings.tracker_api_key.get_secret_value():
         return Problem("the tracker", where, "no API key", "set ONEC_BRIDGE_TRACKER_API_KEY", BAD_SETTINGS)
+    for problem in tracker_setting_problems(settings):
+        return Problem("the tracker", where, "incomplete settings", problem, BAD_SETTINGS)
     try:
-        resp = requests.get(url, params={"apikey": key, "active": "true"}, timeout=timeout)
+        resp = requests.get(url, params=params, headers=headers, timeout=timeout)
     except requests.RequestException as exc:
         what = what_failed(exc, timeout)
         return Problem("the tracker", where, what, "check ONEC_BRIDGE_TRACKER_URL", UNREACHABLE, f"GET {url}")
-    found = _status_problem(resp.status_code, "ONEC_BRIDGE_TRACKER_API_KEY", "ONEC_BRIDGE_TRACKER_URL")
+    found = _status_problem(resp.status_code, credentials, "ONEC_BRIDGE_TRACKER_URL")
     if found:
-        return Problem("the tracker", where, found[0], found[1], found[2], f"GET {url} → {resp.status_code}")
+        what = found[0].replace("wrong user or password", "wrong API key or token")
+        return Problem("the tracker", where, what, found[1], found[2], f"GET {url} → {resp.status_code}")
+    if settings.tracker_kind == "clockify":
+        return _clockify_workspace(settings, resp, where)
+    return None
+
+
+def _clockify_workspace(settings: Settings, resp: requests.Response, where: str) -> Problem | None:
+    """The configured workspace must be one of the key's workspaces."""
+    wanted = settings.tracker_clockify_workspace.strip()
+    try:
+        ids = {str(w.get("id")) for w in resp.json() if isinstance(w, dict)}
+    except (ValueError, TypeError, AttributeError):
+        return Problem(
+            "the tracker",
+            where,
+            "the answer is not Clockify's workspace list",
+            "check ONEC_BRIDGE_TRACKER_URL",
+            BAD_SETTINGS,
+        )
+    if wanted not in ids:
+        return Problem(
+            "the tracker",
+            where,
+            f"no workspace {wanted!r} for this API key",
+            "check ONEC_BRIDGE_TRACKER_CLOCKIFY_WORKSPACE (the key sees: "
+            + (", ".join(sorted(ids)[:5]) or "no workspace")
+            + ")",
+            BAD_SETTINGS,
+        )
     return None
 
 

@@ -102,6 +102,7 @@ class Intervals:
     labour: float = 600.0
     deliver: float = 5.0
     reconcile_cron: str = "30 3 * * *"
+    push: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Intervals:
@@ -111,6 +112,7 @@ class Intervals:
             settings.labour_interval,
             settings.deliver_interval,
             settings.reconcile_cron,
+            settings.tracker_push_interval,
         )
 
 
@@ -159,6 +161,7 @@ def build_jobs(runtime: Runtime, intervals: Intervals | None = None) -> list[Job
             serial=False,
         ),
         JobSpec("runs", every(seconds=RUNS_SWEEP_SECONDS), _bind(runs_sweep_job, runtime)),
+        *push_jobs(runtime, intervals.push),
         JobSpec(
             "reconcile",
             CronTrigger.from_crontab(intervals.reconcile_cron),
@@ -177,6 +180,28 @@ def inbound_job(runtime: Runtime, mapping: str, detection: str) -> Any:
     from connector.sync.inbound.engine import InboundEngine
 
     return InboundEngine(runtime).run(mapping, trigger=detection)
+
+
+def push_jobs(runtime: Runtime, seconds: float) -> list[JobSpec]:
+    """The task push, for a tracker whose API takes tasks (none for Bitcop: it reads the feed)."""
+    try:
+        sink = runtime.tracker.capabilities.publish_tasks
+    except ValueError as exc:  # the tracker is not configured yet: the feed still serves the tasks
+        log.warning("no task push job: %s", exc)
+        return []
+    if not sink:
+        return []
+    return [
+        JobSpec(
+            "push", IntervalTrigger(seconds=seconds), _bind(push_job, runtime), timedelta(seconds=seconds)
+        )
+    ]
+
+
+def push_job(runtime: Runtime) -> Any:
+    from connector.sync.push.engine import push_tasks
+
+    return push_tasks(runtime)
 
 
 def inbox_job(runtime: Runtime, worker: str, limit: int = 100) -> Any:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=1000, description="max requests per second to the tracker"
     )
     tracker_timeout: float = Field(default=30.0, gt=0, le=600, description="one tracker request, s")
+    tracker_push_interval: float = Field(
+        default=60.0, gt=0, le=86_400, description="task push to a Kimai/Clockify tracker, s"
+    )
     # Kimai: Bearer token (current versions) or the X-AUTH-USER/X-AUTH-TOKEN pair (up to 2.13).
     tracker_kimai_auth: Literal["bearer", "x-auth"] = "bearer"
     tracker_kimai_user: str = Field(default="", description="X-AUTH-USER when tracker_kimai_auth=x-auth")

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from connector.api import billing, console, intake, ops, reports, resync, tracker_feed, webhooks
+from connector.api import billing, console, intake, ops, reports, resync, tracker_feed, tracker_ops, webhooks
 from connector.api.errors import BodySizeLimitMiddleware, RequestIdMiddleware, install_error_handlers
 from connector.runtime import Runtime
 
@@ -44,6 +44,7 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     app.include_router(ops.router)
     app.include_router(reports.router)
     app.include_router(billing.router)
+    app.include_router(tracker_ops.router)
     console.install(app)
     # (1C webhooks: connector.api.webhooks; ops: resync, runs, failures, reports, metrics)
     # --- end of routers ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ LEVELS: dict[str, int] = {
     "doctor": 5,
     "sync.inbound": 5,
     "sync.labour": 5,
+    "sync.push": 5,
     # what both flows share (runs, the user directory, GC tuning)
     "sync": 4,
     # the wiring of one process's systems

@@ -13,6 +13,8 @@ from datetime import date
 from connector.sync.core.timeutil import week_of
 
 NO_OBJECT = "-"
+FOREIGN_TASK_PREFIX = "#"
+"""Time on a tracker task without one of our codes is keyed ``#<tracker task id>``."""
 
 
 def _part(name: str, value: str | None) -> str:

@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from connector.store.labour import TimeRowData, replace_time_rows, time_rows_between
+from connector.sync.core.keys import FOREIGN_TASK_PREFIX
 from connector.sync.core.model import TimeSlice
 from connector.tracker.base import Tracker
 
 EMAIL_KEY = "@"
 """Pushed entries without a tracker employee id are keyed ``@<e-mail>``."""
-FOREIGN_TASK_PREFIX = "#"
-"""Time on a tracker task without one of our codes is stored under ``#<tracker task id>``."""
 
 
 def read_window(tracker: Tracker, first: date, last: date) -> list[TimeRowData]:
