@@ -97,7 +97,8 @@ def _page(
     return list(changed), list(retry)
 
 
-def _row(r: Any) -> LinkRow:
+def _row(r: Any, fresh: bool) -> LinkRow:
+    """A link as the push reads it; for a tracker never pushed to, without another's traces."""
     return LinkRow(
         r.id,
         r.task_code,
@@ -106,9 +107,9 @@ def _row(r: Any) -> LinkRow:
         list(r.assignees or []),
         r.planned_minutes,
         dict(r.payload or {}),
-        r.tracker_task_id,
-        r.pushed_hash,
-        r.push_error,
+        None if fresh else r.tracker_task_id,
+        None if fresh else r.pushed_hash,
+        None if fresh else r.push_error,
     )
 
 
@@ -125,7 +126,10 @@ def push_tasks(runtime: Runtime, *, trigger: str = "schedule", batch: int = BATC
     rec = RunRecorder(RUN_KIND, trigger)
     with runtime.sessions.begin() as session:
         rec.start(session)
-        cursor = start = int(get_cursor(session, stream) or 0)
+        stored = get_cursor(session, stream)
+        cursor = start = int(stored or 0)
+    # The first push to this tracker: ids and hashes on the links belong to another one (or none).
+    fresh = stored is None
     unmatched: dict[str, set[str]] = {}
     failed_from = 0
     status, error = "ok", None
@@ -139,9 +143,9 @@ def push_tasks(runtime: Runtime, *, trigger: str = "schedule", batch: int = BATC
             failed_from = max((r.id for r in retry), default=failed_from)
             rows = changed + retry
             todo: list[tuple[LinkRow, TaskPublication, str]] = []
-            quiet: list[tuple[int, str]] = []
+            quiet: list[tuple[int, str, str | None]] = []
             for raw in rows:
-                row = _row(raw)
+                row = _row(raw, fresh)
                 publication = publication_of(row)
                 digest = publication_hash(publication, name)
                 verdict = decide(row, digest)
@@ -150,7 +154,7 @@ def push_tasks(runtime: Runtime, *, trigger: str = "schedule", batch: int = BATC
                 else:
                     rec.note(row.task_code, "unchanged", verdict)
                     if verdict == "skip_closed_never_pushed" and row.pushed_hash != digest:
-                        quiet.append((row.id, digest))
+                        quiet.append((row.id, digest, row.tracker_task_id))
             outcomes = tracker.publish_tasks([p for _, p, _ in todo]) if todo else []
             if len(outcomes) != len(todo):
                 raise TrackerError(
@@ -183,7 +187,7 @@ def _record(
     session: Session,
     todo: list[tuple[LinkRow, TaskPublication, str]],
     outcomes: list[PublishOutcome],
-    quiet: list[tuple[int, str]],
+    quiet: list[tuple[int, str, str | None]],
     rec: RunRecorder,
     unmatched: dict[str, set[str]],
 ) -> None:
@@ -203,8 +207,9 @@ def _record(
             unmatched.setdefault(email, set()).add(row.task_code)
             rec.count("unmatched_assignees")
         session.execute(update(Link).where(Link.id == row.id).values(**values))
-    for link_id, digest in quiet:
-        session.execute(update(Link).where(Link.id == link_id).values(pushed_hash=digest))
+    for link_id, digest, task_id in quiet:  # closed, never in this tracker: nothing to create
+        values = {"pushed_hash": digest, "push_error": None, "tracker_task_id": task_id}
+        session.execute(update(Link).where(Link.id == link_id).values(**values))
 
 
 def push_state(session: Session) -> dict[str, int]:
