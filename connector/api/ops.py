@@ -237,10 +237,13 @@ def overruns(
 @router.get("/api/unmatched-employees")
 def unmatched_employees(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
     """People the connector could not match, never guessed: 1C users named as assignees who have
-    no usable e-mail (``side: onec``) and tracker employees without a 1C user (``side: tracker``).
+    no usable e-mail (``side: onec``), tracker employees without a 1C user (``side: tracker``)
+    and, for a tracker that takes tasks, 1C assignees it has no user for (``side:
+    tracker_missing``: their tasks are created without them).
     The 1C half needs no tracker; when the tracker cannot be asked, ``tracker_error`` says why."""
     from connector.sync.inbound.apply import unmatched_employees as onec_unmapped
     from connector.sync.labour.employee_match import unmatched_employees as tracker_unmatched
+    from connector.sync.push.pending import assignees_missing_in_tracker
     from connector.tracker.errors import TrackerError
 
     tracker_error: str | None = None
@@ -253,6 +256,10 @@ def unmatched_employees(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
         items = [{"side": "onec", **e} for e in onec_unmapped(session)]
         if people is not None:
             items += [{"side": "tracker", **e} for e in tracker_unmatched(session, people)]
+            if runtime.tracker.capabilities.publish_tasks:  # tasks are created there without them
+                items += [
+                    {"side": "tracker_missing", **e} for e in assignees_missing_in_tracker(session, people)
+                ]
     return {"items": items, "tracker_error": tracker_error}
 
 

@@ -137,3 +137,19 @@ def unmatched_time(session: Session, first: date, last: date) -> list[dict[str, 
         )
     out.sort(key=lambda r: (-r["hours"], r["employee"], r["task_code"] or r["tracker_task_id"]))
     return out
+
+
+def assignees_missing_in_tracker(session: Session, people: Iterable[Any]) -> list[dict[str, Any]]:
+    """1C assignees of open tasks the tracker has no user for (by e-mail, any case): a task-sink
+    tracker gets those tasks without them. Each with the codes of their tasks (first ten)."""
+    known = {str(p.email).strip().lower() for p in people if getattr(p, "email", None)}
+    tasks: dict[str, list[str]] = defaultdict(list)
+    rows = session.execute(select(Link.task_code, Link.assignees).where(Link.status == "open"))
+    for code, assignees in rows:
+        for email in assignees or []:
+            if email and str(email).strip().lower() not in known:
+                tasks[str(email).strip().lower()].append(code)
+    return [
+        {"email": email, "reason": "no tracker user with this e-mail", "tasks": sorted(codes)[:10]}
+        for email, codes in sorted(tasks.items())
+    ]
