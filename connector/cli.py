@@ -369,6 +369,12 @@ def serve(
         fail(str(exc), 1)
 
 
+class TrackerKind(StrEnum):
+    bitcop = "bitcop"
+    kimai = "kimai"
+    clockify = "clockify"
+
+
 class SyncWhat(StrEnum):
     tasks = "tasks"
     labour = "labour"
@@ -731,12 +737,15 @@ def doctor() -> None:
 def demo(
     no_wait: Annotated[bool, typer.Option("--no-wait", help="exit after the summary")] = False,
     data_dir: Annotated[Path | None, typer.Option(help="keep the demo's store here")] = None,
+    tracker: Annotated[
+        TrackerKind, typer.Option(help="the mock tracker: bitcop (imports the feed), kimai or clockify")
+    ] = TrackerKind.bitcop,
 ) -> None:
     """Run the whole loop on one machine: mock 1C, mock tracker and the connector."""
     from connector.demo import DemoError, run_demo
 
     try:
-        run_demo(no_wait=no_wait, data_dir=data_dir)
+        run_demo(no_wait=no_wait, data_dir=data_dir, tracker=tracker.value)
     except DemoError as exc:
         fail(f"demo failed: {exc}", 1)
 

@@ -1,10 +1,12 @@
 """``onec-bridge demo``: the whole loop on one machine with one command.
 
-Starts mock 1C (seeded, webhooks to the connector in outbox mode), the mock tracker (pulling the
-connector's task feed) and the connector (SQLite in a temporary directory or ``--data-dir``) on
-free loopback ports; registers incoming e-mails, runs the inbound sync, lets the tracker import
-the feed and simulate a week, runs the labour sync and delivery, and prints what happened. The
-last line of the summary is ``summary: {json}`` so scripts (and the demo's test) can check it.
+Starts mock 1C (seeded, webhooks to the connector in outbox mode), the mock tracker of the chosen
+kind and the connector (SQLite in a temporary directory or ``--data-dir``) on free loopback
+ports; registers incoming e-mails and runs the inbound sync. Then the tasks reach the tracker:
+a Bitcop account imports the connector's task feed; a Kimai or Clockify account (whose users are
+the 1C users with an e-mail) is given them by the task push. The tracker simulates a week of
+work, the labour sync and delivery write it to 1C, and the demo prints what happened. The last
+line of the summary is ``summary: {json}`` so scripts (and the demo's test) can check it.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def subprocess_server(argv: list[str], health: str, log: Path) -> Iterator[subpr
 
 
 def mock_argvs(
-    python: str, ports: dict[str, int], connector: str, tokens: dict[str, str]
+    python: str, ports: dict[str, int], connector: str, tokens: dict[str, str], kind: str = "bitcop"
 ) -> tuple[list[str], list[str]]:
     """Command lines of the two mocks.
 
@@ -95,9 +97,10 @@ def mock_argvs(
     onec = [python, "-m", "mock_1c.cli", "serve", f"--port={ports['onec']}", f"--password={ONEC_PASSWORD}"]
     onec += [f"--webhook-url={connector}/webhooks/1c", f"--webhook-secret={tokens['webhook']}"]
     onec += ["--webhook-mode=outbox", "--webhook-types=Document_CRM_Интерес"]
-    tracker = [python, "-m", "mock_tracker.cli", "serve", f"--port={ports['tracker']}"]
-    tracker += [f"--api-key={tokens['apikey']}", f"--feed-url={connector}/tracker/v1/tasks"]
-    tracker += [f"--feed-token={tokens['feed']}", "--feed-interval=0", "--log-level=warning"]
+    tracker = [python, "-m", "mock_tracker.cli", "serve", f"--port={ports['tracker']}", f"--kind={kind}"]
+    tracker += [f"--api-key={tokens['apikey']}", "--feed-interval=0", "--log-level=warning"]
+    if kind == "bitcop":  # the account imports the task feed; the others take tasks through their API
+        tracker += [f"--feed-url={connector}/tracker/v1/tasks", f"--feed-token={tokens['feed']}"]
     tracker += ["--follow-plan", f"--work-shares={SALES_SHARES}"]
     return onec, tracker
 
@@ -191,8 +194,36 @@ def print_summary(console: Console, result: dict[str, Any], feed: dict[str, Any]
     console.print("summary: " + json.dumps(machine, ensure_ascii=False), soft_wrap=True, markup=False)
 
 
-def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, Any]:
-    """Run the demo; returns the machine summary. Blocks until Ctrl-C unless ``no_wait``."""
+API_PATHS = {"bitcop": "/api/v1", "kimai": "/api", "clockify": "/api/v1"}
+
+
+def tracker_users(runtime: Any, admin: str) -> int:
+    """A Kimai or Clockify account has its users before any task: the 1C users with an e-mail."""
+    from connector.store.models import Employee
+
+    with runtime.sessions() as s:
+        people = [
+            {"email": e.email, "name": e.name}
+            for e in s.execute(select(Employee)).scalars()
+            if e.email and e.onec_user_ref
+        ]
+    resp = requests.post(f"{admin}/users", json=people, timeout=60)
+    if not resp.ok:
+        raise DemoError(f"the mock tracker refused its users: {resp.text[:200]}")
+    return len(people)
+
+
+def clockify_workspace(api: str, key: str) -> str:
+    """The mock Clockify account's workspace (the first the key sees)."""
+    resp = requests.get(f"{api}/workspaces", headers={"X-Api-Key": key}, timeout=30)
+    if not resp.ok or not resp.json():
+        raise DemoError(f"the mock Clockify account has no workspace: {resp.text[:200]}")
+    return str(resp.json()[0]["id"])
+
+
+def run_demo(no_wait: bool = False, data_dir: Path | None = None, tracker: str = "bitcop") -> dict[str, Any]:
+    """Run the demo against a mock tracker of kind ``tracker``; returns the machine summary.
+    Blocks until Ctrl-C unless ``no_wait``."""
     from connector.logs import configure_logging
     from connector.runtime import Runtime
     from connector.service import background_service, migrate
@@ -200,6 +231,7 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
     from connector.sync.inbound.inbox import process_inbox
     from connector.sync.labour.deliver import deliver_pending
     from connector.sync.labour.engine import LabourEngine
+    from connector.sync.push.engine import push_tasks
 
     console = Console()
     work = data_dir or Path(tempfile.mkdtemp(prefix="onec-bridge-demo-"))
@@ -208,7 +240,9 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
     connector = f"http://127.0.0.1:{ports['connector']}"
     tokens = {n: secrets.token_urlsafe(24) for n in ("admin", "viewer", "feed", "webhook", "apikey")}
     py = sys.executable
-    onec_argv, tracker_argv = mock_argvs(py, ports, connector, tokens)
+    if tracker not in API_PATHS:
+        raise DemoError(f"unknown tracker kind {tracker!r}; known: {', '.join(API_PATHS)}")
+    onec_argv, tracker_argv = mock_argvs(py, ports, connector, tokens, tracker)
     onec_root = f"http://127.0.0.1:{ports['onec']}"
     tracker_root = f"http://127.0.0.1:{ports['tracker']}"
     settings = Settings(
@@ -218,7 +252,8 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
         onec_password=ONEC_PASSWORD,  # type: ignore[arg-type]
         onec_exchange_node="TT",
         mappings_dir=SHIPPED_MAPPINGS if SHIPPED_MAPPINGS.is_dir() else Path("mappings"),
-        tracker_url=f"{tracker_root}/api/v1",
+        tracker_kind=tracker,  # type: ignore[arg-type]  # one of API_PATHS, checked above
+        tracker_url=f"{tracker_root}{API_PATHS[tracker]}",
         tracker_api_key=tokens["apikey"],  # type: ignore[arg-type]
         tracker_feed_token=tokens["feed"],  # type: ignore[arg-type]
         webhook_secret=tokens["webhook"],  # type: ignore[arg-type]
@@ -233,6 +268,8 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
         stack.enter_context(
             subprocess_server(tracker_argv, f"{tracker_root}/_mock/health", work / "mock-tracker.log")
         )
+        if tracker == "clockify":
+            settings.tracker_clockify_workspace = clockify_workspace(settings.tracker_url, tokens["apikey"])
         migrate(settings.database_url)
         runtime = Runtime.from_settings(settings)
         stack.callback(runtime.close)
@@ -245,8 +282,21 @@ def run_demo(no_wait: bool = False, data_dir: Path | None = None) -> dict[str, A
             for m in runtime.mappings:
                 engine.run(m.name, trigger="manual")
             process_inbox(runtime, "demo", 500)
-        with console.status("tracker imports the task feed and simulates a week of work…"):
-            feed = requests.post(f"{tracker_root}/_mock/sync-feed", timeout=120).json()
+        if tracker == "bitcop":
+            with console.status("tracker imports the task feed…"):
+                feed = requests.post(f"{tracker_root}/_mock/sync-feed", timeout=120).json()
+        else:
+            with console.status(f"task push: tasks → {tracker}…"):
+                users = tracker_users(runtime, f"{tracker_root}/_mock")
+                pushed = push_tasks(runtime, trigger="manual")
+                if pushed.status not in ("ok", "partial"):
+                    raise DemoError(f"the task push failed: {pushed.error}")
+                feed = {"items": pushed.counters.get("created", 0), "tracker_users": users}
+            console.print(
+                f"{tracker}: {users} users; the push created {feed['items']} tasks"
+                + (f", {pushed.counters.get('failed', 0)} failed" if pushed.status == "partial" else "")
+            )
+        with console.status("tracker simulates a week of work…"):
             start = date.today() - timedelta(days=7)
             sim = requests.post(
                 f"{tracker_root}/_mock/simulate", json={"start": start.isoformat(), "days": 7}, timeout=120
