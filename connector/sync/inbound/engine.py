@@ -59,7 +59,6 @@ class InboundEngine(ChangeDetector):
 
     def __init__(self, runtime: Runtime, *, read_batch: int = 40, park_after: int = 5) -> None:
         super().__init__(runtime, read_batch=read_batch, park_after=park_after)
-        self._publish_off = False
 
     # ---------------------------------------------------------------------------- entry point
 
@@ -85,7 +84,6 @@ class InboundEngine(ChangeDetector):
         rec = RunRecorder("inbound", trigger, mapping_name, dry_run=dry_run)
         with fewer_collections(), self.runtime.sessions() as session:
             run = RunState(session, rec, dry_run)
-            run.publish = not dry_run and self._can_publish()
             run.failures = self._known_failures(session)
             rec.start(session)
             self._commit(run)
@@ -96,13 +94,11 @@ class InboundEngine(ChangeDetector):
                 self._commit(run)
             except Exception as exc:  # a systemic failure (1C down, store error): record, do not raise
                 session.rollback()
-                run.published.clear()
                 log.warning("inbound run failed: %s", exc)
                 rec.note(mapping_name or "*", "failed", type(exc).__name__, str(exc))
                 rec.flush(session, "failed")
                 session.commit()
                 return self._result(rec, trigger, mapping_name, "failed", str(exc))
-        self._publish(run)
         return self._result(rec, trigger, mapping_name, status, None)
 
     def _dispatch(
@@ -154,47 +150,6 @@ class InboundEngine(ChangeDetector):
             return guid(ref)
         except ValueError:
             raise InboundError(f"{ref!r} is not a 1C reference (a GUID)") from None
-
-    def _can_publish(self) -> bool:
-        """Whether changed specs should be kept for pushing: only for a tracker whose API accepts
-        tasks (Bitcop does not; it reads the feed). Otherwise a run keeps counts, not specs."""
-        if self._publish_off:
-            return False
-        try:
-            return bool(self.runtime.tracker.capabilities.publish_tasks)
-        except Exception as exc:  # an unconfigured tracker: the feed still serves the tasks
-            log.warning("tasks are not pushed to the tracker (the feed still serves them): %s", exc)
-            self._publish_off = True
-            return False
-
-    def _commit(self, run: RunState) -> None:
-        """Commit, then push what that commit covered: the specs kept never exceed one page."""
-        super()._commit(run)
-        self._publish(run)
-
-    def _publish(self, run: RunState) -> None:
-        """Push the committed changed tasks to a tracker whose API accepts them, then forget them."""
-        if run.dry_run or not run.published or self._publish_off:
-            run.published.clear()
-            return
-        specs, run.published = run.published, []
-        try:
-            from connector.tracker.base import TaskPublication
-
-            self.runtime.tracker.publish_tasks(
-                [
-                    TaskPublication(
-                        code=s.code,
-                        title=s.title,
-                        description=s.description,
-                        assignee_emails=tuple(a.email for a in s.assignees),
-                        open=s.status == "open",
-                    )
-                    for s in specs
-                ]
-            )
-        except Exception as exc:  # the feed already has the tasks; a push failure is reported only
-            log.warning("publishing tasks to the tracker failed (the feed still serves them): %s", exc)
 
     @staticmethod
     def _result(

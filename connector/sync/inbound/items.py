@@ -25,10 +25,10 @@ from connector.store.history import clear_failure, record_failure
 from connector.store.links import get_cursor, set_cursor
 from connector.store.models import Failure
 from connector.sync.core.directory import UserDirectory
-from connector.sync.core.model import TaskAction, TaskSpec
+from connector.sync.core.model import TaskAction
 from connector.sync.core.transform import closed, static_specs, transform
 from connector.sync.inbound.apply import CodeChanged, LinkWriter, static_ref
-from connector.sync.inbound.read import MappingFilter, read_refs
+from connector.sync.inbound.read import KeptObjects, MappingFilter, read_refs
 from connector.sync.people import load_directory, persist_directory
 from connector.sync.runs import RunRecorder
 
@@ -42,10 +42,8 @@ class InboundError(ValueError):
 
 @dataclass
 class RunState:
-    """The state of one run: its transaction, recorder and what it learned so far.
-
-    ``published`` holds the changed specs since the last commit, and only when ``publish`` (the
-    tracker accepts pushed tasks): memory stays bounded by a page, not by the run."""
+    """The state of one run: its transaction, recorder and what it learned so far. (Tasks reach
+    a task-sink tracker through the task push, which reads the committed links.)"""
 
     session: Session
     rec: RunRecorder
@@ -53,8 +51,6 @@ class RunState:
     directory: UserDirectory | None = None
     failures: set[str] = field(default_factory=set)
     failed_items: int = 0
-    publish: bool = False
-    published: list[TaskSpec] = field(default_factory=list)
     writers: list[LinkWriter] = field(default_factory=list)
 
 
@@ -67,6 +63,7 @@ class ItemApplier:
         self.read_batch = read_batch
         self.park_after = park_after
         self.before_commit: Callable[[], None] | None = None
+        self.kept = KeptObjects()
 
     @property
     def client(self) -> ODataClient:
@@ -101,7 +98,7 @@ class ItemApplier:
                 m.source.expand,
             )
             writer.prefetch(chunk)
-            self._apply_objects(run, m, writer, found, skipped)
+            self._apply_objects(run, m, writer, found, skipped, remember=not self.kept.exact(m))
             for ref in filtered:
                 skipped.pop(ref, None)
                 self._gone(run, m, writer, ref, "out_of_scope", skip_reason="filtered_out")
@@ -116,7 +113,12 @@ class ItemApplier:
         writer: LinkWriter,
         objects: Sequence[dict[str, Any]],
         skipped: dict[str, str],
+        *,
+        remember: bool = True,
     ) -> None:
+        """Transform, diff and write ``objects``. ``remember``: note the versions of objects that
+        give no task in ``skipped`` (so a scan does not re-read them); pointless when 1C filters
+        the scan by the exact conditions, which such objects fail."""
         if not objects:
             return
         directory = self._directory(run)
@@ -134,7 +136,8 @@ class ItemApplier:
             if t.ignored:
                 if writer.link(t.ref) is None:
                     run.rec.note(t.ref, "skipped", "filtered_out", spec.code)
-                    skipped[t.ref] = dv or ""
+                    if remember:
+                        skipped[t.ref] = dv or ""
                     continue
                 spec = closed(spec)
             unmapped = [_unmapped(ref, directory) for ref in t.unmapped]
@@ -145,7 +148,10 @@ class ItemApplier:
                 continue
             self._noted(run, t.ref, action)
             if action.kind == "unchanged" and writer.link(t.ref) is None:
-                skipped[t.ref] = dv or ""
+                if remember:
+                    skipped[t.ref] = dv or ""
+                else:
+                    skipped.pop(t.ref, None)
             else:
                 skipped.pop(t.ref, None)
             if unmapped:
@@ -187,8 +193,6 @@ class ItemApplier:
             run.rec.note(ref, "unchanged", action.reason)
             return
         run.rec.note(ref, _OUTCOME[action.kind], action.reason, action.code)
-        if run.publish and action.spec is not None:
-            run.published.append(action.spec)
 
     def _fail(
         self, run: RunState, key: str, ref: str, reason: str, detail: str, skipped: dict[str, str], dv: Any
