@@ -21,15 +21,25 @@ from connector.logs import redact
 from connector.reports import to_csv
 from connector.sync.push.engine import push_state, push_tasks
 from connector.sync.push.pending import pending_tasks, unmatched_time
+from connector.tracker.base import Tracker
 from connector.tracker.errors import TrackerError
 
 router = APIRouter(tags=["tracker"])
 
 
+def configured(runtime: Any) -> Tracker:
+    """The configured tracker; 503 with the setting to fix when it cannot be built (no key…)."""
+    try:
+        tracker: Tracker = runtime.tracker
+    except ValueError as exc:
+        raise ApiError(503, f"the tracker is not configured: {redact(str(exc))}") from exc
+    return tracker
+
+
 @router.get("/api/tracker")
 def tracker_info(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
     """The configured tracker's kind and roles, and how many links it was given."""
-    caps = runtime.tracker.capabilities
+    caps = configured(runtime).capabilities
     with runtime.sessions() as session:
         state = push_state(session)
     return {"kind": runtime.settings.tracker_kind, "roles": list(caps.roles), "push": state}
@@ -38,7 +48,7 @@ def tracker_info(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
 @router.post("/api/tracker/push")
 def push_now(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
     """Push the tasks that changed since the last push (0 requests when nothing did)."""
-    if not runtime.tracker.capabilities.publish_tasks:
+    if not configured(runtime).capabilities.publish_tasks:
         raise ApiError(
             409,
             f"the {runtime.settings.tracker_kind} tracker cannot take tasks through its API; "
@@ -48,11 +58,11 @@ def push_now(_: AdminAuth, runtime: RuntimeDep) -> dict[str, Any]:
 
 
 def pending_rows(runtime: Any) -> list[dict[str, Any]]:
-    """Pending tasks as plain rows; raises ``ApiError(502)`` when the tracker cannot be asked."""
+    """Pending tasks as plain rows; raises ``ApiError(503)`` when the tracker cannot be asked."""
     try:
-        in_tracker = runtime.tracker.tasks()
+        in_tracker = configured(runtime).tasks()
     except TrackerError as exc:
-        raise ApiError(502, f"the tracker's task list is unavailable: {redact(str(exc))}") from exc
+        raise ApiError(503, f"the tracker's task list is unavailable: {redact(str(exc))}") from exc
     with runtime.sessions() as session:
         return [p.as_dict() for p in pending_tasks(session, in_tracker)]
 

@@ -17,7 +17,13 @@ from schemathesis import GenerationMode
 from connector.api.app import create_app
 from tests.hostile.support import HOSTILE, HostileTarget, assert_sane
 
-DEPENDENCY_PROBES = {"/readyz", "/api/unmatched-employees"}
+DEPENDENCY_PROBES = {
+    "/readyz",
+    "/api/unmatched-employees",
+    "/api/tracker",
+    "/api/tracker/push",
+    "/api/tracker/pending-tasks",
+}
 
 
 def operations(target: HostileTarget) -> list[schemathesis.APIOperation]:
