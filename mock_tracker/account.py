@@ -1,7 +1,10 @@
 """The account's behaviour: importing the feed, recording work, simulating days.
 
 One :class:`Account` owns the state behind a lock; every change is persisted when ``--db``
-is given. Reports (``reports.py``) read the state under the same lock.
+is given. Reports (``reports.py``) read the state under the same lock. The published dialects
+(Kimai, Clockify) keep their own objects beside the state and map them onto the account's
+tasks; they register a serialiser (:meth:`Account.extend`) and a task refresher
+(``task_sync``) that runs before every simulation.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import random
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from mock_tracker.days import day_range
 from mock_tracker.feed import FeedTask
-from mock_tracker.model import AccountState, Employee, Entry, Task
+from mock_tracker.model import AccountState, Employee, Entry, Task, Timer
 from mock_tracker.persist import SnapshotStore
 from mock_tracker.simulate import simulate_day, task_budgets
+from mock_tracker.timeline import Timeline
 
 MAX_ENTRY = timedelta(hours=24)
 MAX_SIMULATED_DAYS = 366
@@ -77,6 +82,13 @@ class Account:
         self.follow_plan = follow_plan
         self._store = store
         self._lock = threading.RLock()
+        self._extensions: dict[str, Callable[[], Any]] = {}
+        self._timeline: tuple[int, Timeline] | None = None
+        self.task_sync: Callable[[AccountState], None] | None = None
+        """Refreshes tasks derived from a dialect's objects (who may book, active) before a
+        simulation; set by the Kimai dialect, whose permissions come from teams."""
+        self.created: Counter[str] = Counter()
+        """Objects created through the published API, by kind (``projects``, ``activities``…)."""
         loaded = store.load() if store else None
         self.state = AccountState.from_dict(loaded) if loaded else self._fresh_state()
         if loaded is None:
@@ -94,13 +106,70 @@ class Account:
 
     def _save(self) -> None:
         if self._store is not None:
+            for name, dump in self._extensions.items():
+                self.state.dialects[name] = dump()
             self._store.save(self.state.to_dict())
+
+    def extend(self, name: str, dump: Callable[[], Any]) -> Any:
+        """Register a dialect's serialiser; answers what ``--db`` had kept for it (or None)."""
+        with self._lock:
+            self._extensions[name] = dump
+            return self.state.dialects.get(name)
 
     @contextmanager
     def reading(self) -> Iterator[AccountState]:
         """The state, consistent for the duration of the block."""
         with self._lock:
             yield self.state
+
+    @contextmanager
+    def writing(self) -> Iterator[AccountState]:
+        """The state for a change; persisted when the block ends without an exception."""
+        with self._lock:
+            yield self.state
+            self._save()
+
+    def timeline(self) -> Timeline:
+        """All work in start order; call it while holding :meth:`reading` or :meth:`writing`."""
+        with self._lock:
+            version = self.state.work_version
+            if self._timeline is None or self._timeline[0] != version:
+                self._timeline = (version, Timeline.of(self.state))
+            return self._timeline[1]
+
+    def _touched(self) -> None:
+        self.state.work_version += 1
+
+    # -- people -------------------------------------------------------------------------------
+
+    def add_users(self, people: Iterable[tuple[str, str | None]]) -> dict[str, Any]:
+        """Invite people by e-mail (idempotent, case-insensitive): how a Kimai or Clockify
+        account gets its users before any task exists."""
+        created = existing = 0
+        users = []
+        with self.writing() as state:
+            for email, name in people:
+                emp = state.employee_by_email(email)
+                if emp is None:
+                    first, last = split_name(name, email)
+                    emp = Employee(state.next_employee_id, email.strip(), first, last, from_feed=False)
+                    state.next_employee_id += 1
+                    state.add_employee(emp)
+                    created += 1
+                else:
+                    existing += 1
+                users.append(emp)
+        return {"created": created, "existing": existing, "users": users}
+
+    def ensure_api_user(self, email: str, first: str, last: str) -> Employee:
+        """The account's API user: listed like anyone, never simulated."""
+        with self.writing() as state:
+            emp = state.employee_by_email(email)
+            if emp is None:
+                emp = Employee(state.next_employee_id, email, first, last, from_feed=False, simulated=False)
+                state.next_employee_id += 1
+                state.add_employee(emp)
+            return emp
 
     # -- feed ---------------------------------------------------------------------------------
 
@@ -116,7 +185,7 @@ class Account:
         first, last = split_name(name, email)
         emp = Employee(state.next_employee_id, stored_email, first, last)
         state.next_employee_id += 1
-        state.employees[emp.id] = emp
+        state.add_employee(emp)
         index[email.lower()] = emp
         return emp
 
@@ -152,7 +221,7 @@ class Account:
                         item.planned_minutes,
                     )
                     state.next_task_id += 1
-                    state.tasks[task.id] = task
+                    state.add_task(task)
                     by_code[task.code] = task
                     counts["tasks_created"] += 1
                     continue
@@ -191,10 +260,16 @@ class Account:
     def add_entry(self, email: str, code: str, start: datetime, end: datetime) -> Entry:
         with self._lock:
             emp, task = self._resolve(email, code)
+            return self.add_entry_for(emp.id, task.id, start, end)
+
+    def add_entry_for(self, employee_id: int, task_id: int, start: datetime, end: datetime) -> Entry:
+        """Record finished work of a known employee on a known task (ids)."""
+        with self._lock:
             start, end = self._check_times(start, end)
-            entry = Entry(self.state.next_entry_id, emp.id, task.id, start, end)
+            entry = Entry(self.state.next_entry_id, employee_id, task_id, start, end, modified=_now())
             self.state.next_entry_id += 1
             self.state.entries[entry.id] = entry
+            self._touched()
             self._save()
             return entry
 
@@ -211,6 +286,8 @@ class Account:
                 changes.get("start") or entry.start, changes.get("end") or entry.end
             )
             entry.employee_id, entry.task_id, entry.start, entry.end = emp.id, task.id, start, end
+            entry.modified = _now()
+            self._touched()
             self._save()
             return entry
 
@@ -218,6 +295,54 @@ class Account:
         with self._lock:
             if self.state.entries.pop(entry_id, None) is None:
                 raise EntryNotFound(entry_id)
+            self._touched()
+            self._save()
+
+    # -- running timers -----------------------------------------------------------------------
+
+    def start_timer(self, email: str, code: str, start: datetime | None = None) -> Timer:
+        """Start a timer (work under way, no end); the employee's running timer, if any, stops
+        at the new start, as trackers allow one running timer per person."""
+        with self._lock:
+            emp, task = self._resolve(email, code)
+            return self.start_timer_for(emp.id, task.id, start)
+
+    def start_timer_for(self, employee_id: int, task_id: int, start: datetime | None = None) -> Timer:
+        if start is not None and start.tzinfo is None:
+            raise EntryError("start must carry a UTC offset")
+        with self._lock:
+            begin = (start or _now()).astimezone(UTC).replace(microsecond=0)
+            for running in [t for t in self.state.timers.values() if t.employee_id == employee_id]:
+                if running.start < begin:
+                    self.stop_timer(running.id, begin)
+                else:
+                    del self.state.timers[running.id]
+            timer = Timer(self.state.next_entry_id, employee_id, task_id, begin, _now())
+            self.state.next_entry_id += 1
+            self.state.timers[timer.id] = timer
+            self._touched()
+            self._save()
+            return timer
+
+    def stop_timer(self, timer_id: int, end: datetime | None = None) -> Entry:
+        """Stop a running timer: it becomes an entry with the same id (and counts from now on)."""
+        with self._lock:
+            timer = self.state.timers.get(timer_id)
+            if timer is None:
+                raise EntryNotFound(timer_id)
+            start, stop = self._check_times(timer.start, end or _now())
+            del self.state.timers[timer_id]
+            entry = Entry(timer.id, timer.employee_id, timer.task_id, start, stop, modified=_now())
+            self.state.entries[entry.id] = entry
+            self._touched()
+            self._save()
+            return entry
+
+    def delete_timer(self, timer_id: int) -> None:
+        with self._lock:
+            if self.state.timers.pop(timer_id, None) is None:
+                raise EntryNotFound(timer_id)
+            self._touched()
             self._save()
 
     # -- simulation ---------------------------------------------------------------------------
@@ -231,6 +356,10 @@ class Account:
         created = seconds = 0
         with self._lock:
             state = self.state
+            if self.task_sync is not None:
+                self.task_sync(state)
+            self._touched()
+            now = _now()
             for entry_id in [e.id for e in state.entries.values() if e.sim_day and start <= e.sim_day < stop]:
                 del state.entries[entry_id]
             by_code = {t.code: t for t in state.tasks.values()}
@@ -240,10 +369,15 @@ class Account:
                 else {}
             )
             employees = sorted(state.employees.values(), key=lambda e: e.email.lower())
+            assigned: dict[int, list[Task]] = {}
+            for task in state.tasks.values():
+                if task.active:
+                    for emp_id in dict.fromkeys(task.employee_ids):
+                        assigned.setdefault(emp_id, []).append(task)
             for emp in employees:
-                if not emp.active:
+                if not emp.active or not emp.simulated:
                     continue
-                mine = [t for t in state.tasks.values() if t.active and emp.id in t.employee_ids]
+                mine = assigned.get(emp.id, [])
                 codes = [t.code for t in mine]
                 left = {t.code: budgets[t.id] // len(t.employee_ids) for t in mine if t.id in budgets}
                 for day in day_range(start, stop):
@@ -258,6 +392,7 @@ class Account:
                             session.start,
                             session.end,
                             sim_day=day,
+                            modified=now,
                         )
                         state.next_entry_id += 1
                         state.entries[entry.id] = entry
@@ -265,3 +400,7 @@ class Account:
                         seconds += entry.seconds
             self._save()
         return {"entries": created, "seconds": seconds}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

@@ -1,6 +1,6 @@
 """Admin endpoints under ``/_mock``: what tests use to drive the account and read ground truth.
 
-Not part of Bitcop; no authentication (the mock binds to loopback in tests).
+Not part of any tracker's API; no authentication (the mock binds to loopback in tests).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mock_tracker import reports
 from mock_tracker.account import Account, EntryError, EntryNotFound
@@ -18,8 +18,9 @@ from mock_tracker.api import ApiSwitch
 from mock_tracker.config import MockConfig
 from mock_tracker.days import PeriodError, local_midnight, parse_day, parse_period
 from mock_tracker.errors import ApiError
+from mock_tracker.faults import Faults
 from mock_tracker.importer import FeedImporter
-from mock_tracker.model import AccountState, Entry
+from mock_tracker.model import AccountState, Employee, Entry, Timer
 from mock_tracker.stats import RequestStats
 
 MAX_TRUTH_DAYS = 366
@@ -58,6 +59,56 @@ class SwitchRequest(BaseModel):
     enabled: bool
 
 
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    name: str | None = None
+
+
+class TimerStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    employee_email: str
+    task_code: str
+    start: datetime | None = None
+
+
+class TimerStop(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    end: datetime | None = None
+
+
+class FaultsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slow_creates: int | None = Field(default=None, ge=0, le=1000)
+    delay: float | None = Field(default=None, ge=0, le=120)
+    fail_5xx: int | None = Field(default=None, ge=0, le=1000)
+    fail_5xx_status: int | None = Field(default=None, ge=500, le=599)
+    fail_429: int | None = Field(default=None, ge=0, le=1000)
+
+
+def user_json(emp: Employee) -> dict[str, Any]:
+    name = " ".join(part for part in (emp.last_name, emp.first_name) if part)
+    return {
+        "id": emp.id,
+        "email": emp.email,
+        "name": name,
+        "active": emp.active,
+        "api_user": not emp.simulated,
+    }
+
+
+def timer_json(state: AccountState, timer: Timer, config: MockConfig) -> dict[str, Any]:
+    return {
+        "id": timer.id,
+        "employee_id": timer.employee_id,
+        "employee_email": state.employees[timer.employee_id].email,
+        "task_id": timer.task_id,
+        "task_code": state.tasks[timer.task_id].code,
+        "start": reports.iso_local(timer.start, config.tz),
+        "end": None,
+    }
+
+
 def entry_json(state: AccountState, entry: Entry, config: MockConfig) -> dict[str, Any]:
     return {
         "id": entry.id,
@@ -73,7 +124,12 @@ def entry_json(state: AccountState, entry: Entry, config: MockConfig) -> dict[st
 
 
 def build_admin_router(
-    account: Account, config: MockConfig, switch: ApiSwitch, importer: FeedImporter, stats: RequestStats
+    account: Account,
+    config: MockConfig,
+    switch: ApiSwitch,
+    importer: FeedImporter,
+    stats: RequestStats,
+    faults: Faults,
 ) -> APIRouter:
     router = APIRouter(prefix="/_mock")
 
@@ -156,13 +212,95 @@ def build_admin_router(
 
     @router.get("/stats")
     def get_stats() -> dict[str, Any]:
-        return {**stats.snapshot(), "feed": dict(importer.feed_statuses)}
+        return {**stats.snapshot(), "created": dict(account.created), "feed": dict(importer.feed_statuses)}
 
     @router.post("/reset-stats")
     def reset_stats() -> dict[str, str]:
         stats.reset()
+        account.created.clear()
         importer.feed_statuses.clear()
         return {"status": "ok"}
+
+    @router.get("/users")
+    def list_users() -> dict[str, Any]:
+        with account.reading() as state:
+            return {"items": [user_json(e) for e in sorted(state.employees.values(), key=lambda e: e.id)]}
+
+    @router.post("/users")
+    def add_users(body: list[UserIn]) -> dict[str, Any]:
+        made = account.add_users((u.email, u.name) for u in body)
+        return {**made, "users": [user_json(e) for e in made["users"]]}
+
+    @router.get("/tasks")
+    def list_tasks() -> dict[str, Any]:
+        """The account's tasks as the simulation sees them (who may book, active, plan)."""
+        with account.writing() as state:
+            if account.task_sync is not None:
+                account.task_sync(state)
+            return {
+                "items": [
+                    {
+                        "id": t.id,
+                        "code": t.code,
+                        "title": t.title,
+                        "active": t.active,
+                        "employee_emails": sorted(state.employees[i].email for i in t.employee_ids),
+                        "planned_minutes": t.planned_minutes,
+                    }
+                    for t in sorted(state.tasks.values(), key=lambda t: t.id)
+                ]
+            }
+
+    @router.get("/timers")
+    def list_timers() -> dict[str, Any]:
+        with account.reading() as state:
+            timers = sorted(state.timers.values(), key=lambda t: t.id)
+            return {"items": [timer_json(state, t, config) for t in timers]}
+
+    @router.post("/timers", status_code=201)
+    def start_timer(body: TimerStart) -> dict[str, Any]:
+        if body.start is not None and body.start.tzinfo is None:
+            raise ApiError(400, "start must carry a UTC offset")
+        try:
+            timer = account.start_timer(body.employee_email, body.task_code, body.start)
+        except EntryError as exc:
+            raise ApiError(400, str(exc)) from None
+        with account.reading() as state:
+            return timer_json(state, timer, config)
+
+    @router.post("/timers/{timer_id}/stop")
+    def stop_timer(timer_id: int, body: TimerStop | None = None) -> dict[str, Any]:
+        end = body.end if body else None
+        if end is not None and end.tzinfo is None:
+            raise ApiError(400, "end must carry a UTC offset")
+        try:
+            entry = account.stop_timer(timer_id, end)
+        except EntryNotFound:
+            raise ApiError(404, "no such timer") from None
+        except EntryError as exc:
+            raise ApiError(400, str(exc)) from None
+        with account.reading() as state:
+            return entry_json(state, entry, config)
+
+    @router.delete("/timers/{timer_id}", status_code=204)
+    def delete_timer(timer_id: int) -> Response:
+        try:
+            account.delete_timer(timer_id)
+        except EntryNotFound:
+            raise ApiError(404, "no such timer") from None
+        return Response(status_code=204)
+
+    @router.get("/faults")
+    def get_faults() -> dict[str, Any]:
+        return faults.snapshot()
+
+    @router.post("/faults")
+    def set_faults(body: FaultsIn) -> dict[str, Any]:
+        return faults.update(body.model_dump(exclude_none=True))
+
+    @router.delete("/faults")
+    def clear_faults() -> dict[str, Any]:
+        return faults.clear()
 
     @router.post("/api-switch")
     def api_switch(body: SwitchRequest) -> dict[str, bool]:

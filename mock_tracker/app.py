@@ -1,7 +1,8 @@
-"""The ASGI app of one mock account: published API, admin endpoints, stats, feed poller."""
+"""The ASGI app of one mock account: published API, admin endpoints, stats, faults, feed poller."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,7 +18,8 @@ from mock_tracker.account import Account
 from mock_tracker.admin import build_admin_router
 from mock_tracker.api import ApiSwitch, build_api_router
 from mock_tracker.config import MockConfig
-from mock_tracker.errors import ApiError
+from mock_tracker.errors import ApiError, ApiReply
+from mock_tracker.faults import Faults, RateLimiter
 from mock_tracker.importer import FeedImporter
 from mock_tracker.stats import RequestStats
 
@@ -25,7 +27,9 @@ log = logging.getLogger("mock_tracker")
 
 KINDS = ("bitcop", "kimai", "clockify")
 """Dialects: ``mock_tracker.<kind>`` provides ``build_router(account, config, switch)`` and
-``error_body(status, message)`` for every kind but bitcop (``api.py``, the original)."""
+``error_body(status, message)`` for every kind but bitcop (``api.py``, the original), and may
+provide ``API_PREFIXES``, ``credential(request)``, ``is_create(method, path)`` and
+``http_error_body(status)`` (routing failures: unknown path, wrong method)."""
 
 _UNCOUNTED = {"/_mock/stats", "/_mock/reset-stats", "/_mock/health"}
 
@@ -50,13 +54,24 @@ def _dialect(kind: str) -> Any:
     return None if kind == "bitcop" else importlib.import_module(f"mock_tracker.{kind}")
 
 
+def _bitcop_credential(request: Request) -> str:
+    return request.query_params.get("apikey", "")
+
+
 def create_app(config: MockConfig, account: Account) -> FastAPI:
-    """Wire the account into an app; the feed poller runs for the app's lifetime."""
+    """Wire the account into an app; the feed poller (Bitcop only) runs for the app's lifetime."""
     dialect = _dialect(config.kind)
-    error_body = dialect.error_body if dialect else _error
+    error_body: Callable[[int, str], JSONResponse] = dialect.error_body if dialect else _error
+    prefixes: tuple[str, ...] = getattr(dialect, "API_PREFIXES", ("/api/v1",))
+    credential: Callable[[Request], str] = getattr(dialect, "credential", _bitcop_credential)
+    is_create: Callable[[str, str], bool] = getattr(dialect, "is_create", lambda method, path: False)
+    routing_error: Callable[[int], JSONResponse] | None = getattr(dialect, "http_error_body", None)
     switch = ApiSwitch()
     stats = RequestStats()
-    importer = FeedImporter(account, config.feed_url, config.feed_token)
+    faults = Faults()
+    limiter = RateLimiter(config.rate_limit)
+    # Kimai and Clockify accounts get their tasks through their own API, never from a feed.
+    importer = FeedImporter(account, config.feed_url if dialect is None else None, config.feed_token)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -66,15 +81,40 @@ def create_app(config: MockConfig, account: Account) -> FastAPI:
 
     app = FastAPI(title="mock-tracker", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
+    def too_many() -> JSONResponse:
+        response = error_body(429, "Too Many Requests")
+        if config.retry_after is not None:
+            response.headers["Retry-After"] = str(config.retry_after)
+        return response
+
+    async def misbehave(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Rate limit and injected faults, in front of the published API only."""
+        if not limiter.allow(credential(request) or (request.client.host if request.client else "")):
+            return too_many()
+        failure = faults.take_failure()
+        if failure == 429:
+            return too_many()
+        if failure is not None:
+            return error_body(failure, "Service Unavailable" if failure == 503 else "Internal Server Error")
+        response = await call_next(request)
+        if response.status_code < 300 and is_create(request.method, request.url.path):
+            delay = faults.take_slow_create()
+            if delay:
+                await asyncio.sleep(delay)  # committed already: the client just hears it too late
+        return response
+
     @app.middleware("http")
     async def count_requests(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
         path = request.url.path
+        if path.startswith(prefixes):
+            response = await misbehave(request, call_next)
+        else:
+            response = await call_next(request)
         if path not in _UNCOUNTED:
-            stats.record(path, response.status_code)
-        # The path only: the query carries the api key.
+            stats.record(path, response.status_code, request.method)
+        # The path only: the query may carry the api key.
         log.info("%s %s -> %s", request.method, path, response.status_code)
         return response
 
@@ -84,13 +124,19 @@ def create_app(config: MockConfig, account: Account) -> FastAPI:
         response.headers.update(exc.headers)
         return response
 
+    @app.exception_handler(ApiReply)
+    async def api_reply(_: Request, exc: ApiReply) -> Response:
+        return exc.response
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         response: JSONResponse = error_body(400, _validation_message(exc))
         return response
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if routing_error is not None and request.url.path.startswith(prefixes):
+            return routing_error(exc.status_code)
         message = "not found" if exc.status_code == 404 else str(exc.detail)
         response: JSONResponse = error_body(exc.status_code, message)
         return response
@@ -105,5 +151,5 @@ def create_app(config: MockConfig, account: Account) -> FastAPI:
         app.include_router(build_api_router(account, config, switch))
     else:
         app.include_router(dialect.build_router(account, config, switch))
-    app.include_router(build_admin_router(account, config, switch, importer, stats))
+    app.include_router(build_admin_router(account, config, switch, importer, stats, faults))
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 
 class ApiError(Exception):
     """An HTTP failure whose message is safe to show to the caller; ``headers`` ride along
@@ -12,3 +14,12 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+
+
+class ApiReply(Exception):
+    """A failure whose whole answer the dialect builds itself (a Kimai validation body, an empty
+    401 with ``WWW-Authenticate``…); the app sends ``response`` as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
