@@ -115,7 +115,7 @@ class ClockifyTracker:
         session: requests.Session | None = None,
         max_attempts: int = 5,
         deadline: float = 120.0,
-        page_size: int = 200,
+        page_size: int = 5000,
         report_page_size: int = 1000,
         fallback_customer: str = NO_CUSTOMER,
         create_settle: float | None = None,
