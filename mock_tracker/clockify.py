@@ -368,7 +368,7 @@ def build_router(account: Account, config: MockConfig, switch: ApiSwitch) -> API
             chosen = [
                 c
                 for c in store.sorted_view(
-                    "clients", list(store.clients.values()), lambda c: (c.name.casefold(), c.n), descending
+                    "clients", store.clients.values, lambda c: (c.name.casefold(), c.n), descending
                 )
                 if matches_name(c.name, name, False) and (archived is None or c.archived == archived)
             ]
@@ -423,7 +423,7 @@ def build_router(account: Account, config: MockConfig, switch: ApiSwitch) -> API
             key: Callable[[Project], Any] = (
                 (lambda p: p.n) if column == "ID" else (lambda p: (p.name.casefold(), p.n))
             )
-            ordered = store.sorted_view(f"projects-{column}", list(store.projects.values()), key, descending)
+            ordered = store.sorted_view(f"projects-{column}", store.projects.values, key, descending)
             if name is None and archived is None and billable is None and not client_ids:
                 chosen = page_of(ordered, page, size)
             else:
@@ -479,8 +479,7 @@ def build_router(account: Account, config: MockConfig, switch: ApiSwitch) -> API
             p = Project(store.next_project, "")
             project_fields(body, p, new=True)
             store.next_project += 1
-            store.projects[p.n] = p
-            store.changed()
+            store.put_project(p)
             account.created["projects"] += 1
             return ctx.project(p)
 
@@ -498,8 +497,7 @@ def build_router(account: Account, config: MockConfig, switch: ApiSwitch) -> API
             current = ctx.project_of(project_id)
             p = Project(**vars(current))
             project_fields(body, p, new=False)
-            store.projects[p.n] = p
-            store.changed()
+            store.put_project(p)
             for t in store.project_tasks(p.n):
                 store.sync_task(state, t)
             return ctx.project(p)
@@ -582,8 +580,7 @@ def build_router(account: Account, config: MockConfig, switch: ApiSwitch) -> API
             current = ctx.task_of(ctx.project_of(project_id), task_id)
             t = ClockifyTask(**{**vars(current), "assignees": list(current.assignees)})
             task_fields(body, t, state.employees, new=False)
-            store.tasks[t.id] = t
-            store.changed()
+            store.replace_task(t)
             store.sync_task(state, t)
             return ctx.task(t)
 

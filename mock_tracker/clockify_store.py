@@ -13,6 +13,7 @@ mock does too, which is what makes a retried create visible to the client.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -102,6 +103,8 @@ class ClockifyStore:
         self.next_project = 1
         self.version = 0
         self._project_tasks: dict[int, list[int]] = {}
+        self._task_names: dict[tuple[int, str], int] = {}
+        self._project_names: dict[tuple[int | None, str], int] = {}
         self._sorted: dict[tuple[Any, ...], tuple[int, list[Any]]] = {}
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,7 +120,8 @@ class ClockifyStore:
         store = cls()
         if data:
             store.clients = {c["n"]: Client(**c) for c in data["clients"]}
-            store.projects = {p["n"]: Project(**p) for p in data["projects"]}
+            for p in data["projects"]:
+                store.put_project(Project(**p))
             for t in data["tasks"]:
                 store.add_task(ClockifyTask(**t))
             store.next_client, store.next_project = data["next"]
@@ -129,17 +133,38 @@ class ClockifyStore:
     def add_task(self, task: ClockifyTask) -> None:
         self.tasks[task.id] = task
         self._project_tasks.setdefault(task.project, []).append(task.id)
+        self._task_names.setdefault((task.project, task.name.casefold()), task.id)
+        self.changed()
+
+    def put_project(self, project: Project) -> None:
+        """Store a new or edited project (its name or client may have changed)."""
+        old = self.projects.get(project.n)
+        if old is not None and self._project_names.get((old.client, old.name.casefold())) == old.n:
+            del self._project_names[(old.client, old.name.casefold())]
+        self.projects[project.n] = project
+        self._project_names.setdefault((project.client, project.name.casefold()), project.n)
+        self.changed()
+
+    def replace_task(self, task: ClockifyTask) -> None:
+        """Store an edited task (its name may have changed)."""
+        old = self.tasks[task.id]
+        if self._task_names.get((old.project, old.name.casefold())) == task.id:
+            del self._task_names[(old.project, old.name.casefold())]
+        self.tasks[task.id] = task
+        self._task_names.setdefault((task.project, task.name.casefold()), task.id)
         self.changed()
 
     def project_tasks(self, project: int) -> list[ClockifyTask]:
         return [self.tasks[i] for i in self._project_tasks.get(project, [])]
 
-    def sorted_view(self, name: str, items: list[Any], key: Any, descending: bool) -> list[Any]:
-        """``items`` sorted by ``key``, cached until the next change (listings page cheaply)."""
+    def sorted_view(
+        self, name: str, items: Callable[[], Iterable[Any]], key: Callable[[Any], Any], descending: bool
+    ) -> list[Any]:
+        """``items()`` sorted by ``key``, cached until the next change (listings page cheaply)."""
         cache_key = (name, descending)
         cached = self._sorted.get(cache_key)
         if cached is None or cached[0] != self.version:
-            cached = (self.version, sorted(items, key=key, reverse=descending))
+            cached = (self.version, sorted(items(), key=key, reverse=descending))
             self._sorted[cache_key] = cached
         return cached[1]
 
@@ -152,6 +177,11 @@ class ClockifyStore:
         )
 
     def project_named(self, name: str, client: int | None, other_than: int | None = None) -> Project | None:
+        found = self._project_names.get((client, name.casefold()))
+        if found is None:
+            return None
+        if found != other_than:
+            return self.projects[found]
         wanted = name.casefold()
         return next(
             (
