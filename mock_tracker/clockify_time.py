@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from mock_tracker.clockify import (
+from mock_tracker.clockify_http import (
     MAX_REPORT_PAGE_SIZE,
     ClockifyContext,
     bad,
