@@ -120,3 +120,23 @@ def test_reports_for_people_fit_the_terminal_over_the_demos_store(demo_run: Demo
         mine = [r for r in lines if r["customer"] == total["customer"]]
         assert total["minutes"] == sum(r["minutes"] for r in mine)
         assert abs(total["amount"] - sum(r["amount"] or 0 for r in mine)) < 0.01
+
+
+@pytest.mark.chaos_long  # two more whole demos (~15 s each): behind `make chaos`, which CI runs too
+@pytest.mark.parametrize("kind", ["kimai", "clockify"])
+def test_demo_with_a_tracker_that_takes_tasks(kind: str, tmp_path: Path) -> None:
+    """``demo --tracker kimai|clockify``: the push gives the tracker every task and the labour of
+    the simulated week reaches 1C, the same as with the Bitcop account for the same seeds."""
+    result = subprocess.run(
+        [script("onec-bridge"), "demo", "--no-wait", "--tracker", kind, "--data-dir", str(tmp_path / "d")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"},
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"{kind}: " in result.stdout and "the push created" in result.stdout
+    summary = json.loads(next(x for x in result.stdout.splitlines() if x.startswith("summary: "))[9:])
+    assert sum(summary["tasks"].values()) == summary["tracker_imported_items"]
+    assert summary["labour_minutes"] > 0 and summary["employees_with_labour"] > 0
