@@ -87,35 +87,40 @@ def create_app(config: MockConfig, account: Account) -> FastAPI:
             response.headers["Retry-After"] = str(config.retry_after)
         return response
 
-    async def misbehave(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Rate limit and injected faults, in front of the published API only."""
+    async def misbehave(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> tuple[Response, float]:
+        """Rate limit and injected faults, in front of the published API only; answers the
+        response and how long to hold it back (a slow create, already committed)."""
         if not limiter.allow(credential(request) or (request.client.host if request.client else "")):
-            return too_many()
+            return too_many(), 0.0
         failure = faults.take_failure()
         if failure == 429:
-            return too_many()
+            return too_many(), 0.0
         if failure is not None:
-            return error_body(failure, "Service Unavailable" if failure == 503 else "Internal Server Error")
+            phrase = "Service Unavailable" if failure == 503 else "Internal Server Error"
+            return error_body(failure, phrase), 0.0
         response = await call_next(request)
         if response.status_code < 300 and is_create(request.method, request.url.path):
-            delay = faults.take_slow_create()
-            if delay:
-                await asyncio.sleep(delay)  # committed already: the client just hears it too late
-        return response
+            return response, faults.take_slow_create() or 0.0
+        return response, 0.0
 
     @app.middleware("http")
     async def count_requests(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         path = request.url.path
+        delay = 0.0
         if path.startswith(prefixes):
-            response = await misbehave(request, call_next)
+            response, delay = await misbehave(request, call_next)
         else:
             response = await call_next(request)
         if path not in _UNCOUNTED:
-            stats.record(path, response.status_code, request.method)
+            stats.record(path, response.status_code, request.method)  # counted when it happened
         # The path only: the query may carry the api key.
         log.info("%s %s -> %s", request.method, path, response.status_code)
+        if delay:
+            await asyncio.sleep(delay)  # committed already: the client just hears it too late
         return response
 
     @app.exception_handler(ApiError)

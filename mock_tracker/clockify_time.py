@@ -227,5 +227,8 @@ def _ids(section: Any, kind: int) -> set[int]:
     """``{"ids": [...], "contains": "CONTAINS"}`` filter of a report (other modes: no filter)."""
     if not isinstance(section, dict) or section.get("contains", "CONTAINS") != "CONTAINS":
         return set()
-    found = {parse_oid(str(i), kind) for i in section.get("ids") or []}
+    raw = section.get("ids") or []
+    if not isinstance(raw, list):
+        raise bad("filter ids must be a list")
+    found = {parse_oid(str(i), kind) for i in raw}
     return {i for i in found if i is not None} or ({-1} if section.get("ids") else set())

@@ -36,9 +36,10 @@ TIMESHEET_FIELDS = [
 def add_timesheet_routes(router: APIRouter, ctx: KimaiContext) -> None:
     account, store, render, tz = ctx.account, ctx.store, ctx.json, ctx.config.tz
 
-    def local(text: str) -> datetime:
+    def local(text: str, zone: Any = tz) -> datetime:
+        """A ``YYYY-MM-DDTHH:MM:SS`` parameter read in ``zone`` (the account's, or UTC)."""
         try:
-            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=tz).astimezone(UTC)
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=zone).astimezone(UTC)
         except ValueError:
             raise bad_request() from None
 
@@ -79,9 +80,7 @@ def add_timesheet_routes(router: APIRouter, ctx: KimaiContext) -> None:
         full = params.get("full", "0|1|true|false") in ("1", "true")
         term = params.get("term")
         modified = params.get("modified_after", LOCAL)
-        changed_since = (
-            datetime.strptime(modified, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC) if modified else None
-        )
+        changed_since = local(modified, UTC) if modified else None
         with account.reading() as state:
             if user == "all":
                 wanted: set[int] | None = None
