@@ -146,7 +146,10 @@ class ClockifyTracker:
             session=session,
             timeout=timeout,
             throttle=Throttle(rate_limit, sleep=sleep),
-            policy=tracker_retry_policy(max_attempts=max_attempts, deadline=deadline, sleep=sleep),
+            # the client makes the first attempt itself; the policy governs the ones after it
+            policy=tracker_retry_policy(
+                max_attempts=max(1, max_attempts - 1), deadline=deadline, sleep=sleep
+            ),
             settle=create_settle,
         )
 
@@ -341,9 +344,13 @@ class _Publisher:
         for user in clockify._pages(f"{clockify.ws}/users"):
             if user.get("email"):
                 self.emails.setdefault(str(user["email"]).strip().casefold(), item_id(user))
-        self.projects = list(clockify._pages(f"{clockify.ws}/projects", {"hydrated": "true"}))
+        projects = list(clockify._pages(f"{clockify.ws}/projects", {"hydrated": "true"}))
+        self.project_codes = by_code(projects)
+        self.project_names: dict[str, Item] = {}
+        for project in sorted(projects, key=lambda p: bool(p.get("archived")), reverse=True):
+            self.project_names[fold(project.get("name"))] = project  # an active one wins a tie
         self.tasks: dict[str, list[Item]] = {}  # project id -> its tasks, read when first needed
-        for project in self.projects:
+        for project in projects:
             if isinstance(project.get("tasks"), list):
                 pid = item_id(project)
                 self.tasks[pid] = [{"projectId": pid, **t} for t in project["tasks"] if isinstance(t, dict)]
@@ -383,14 +390,13 @@ class _Publisher:
     def project(self, spec: TaskPublication) -> Item:
         if self.c.project_by == "customer":
             name = plain_name(spec.customer, CLOCKIFY_NAME, self.c.fallback_customer)
-            found = next((p for p in self.projects if fold(p.get("name")) == fold(name)), None)
+            found = self.project_names.get(fold(name))
             title_known = True
         else:
             code = spec.parent_code or spec.code
             title = spec.parent_title if spec.parent_code else spec.title
             name = coded_name(code, title, CLOCKIFY_NAME)
-            candidates = [p for p in self.projects if task_code_from_name(str(p.get("name") or "")) == code]
-            found = pick(candidates, lambda p: not p.get("archived"))
+            found = pick(self.project_codes.get(code, []), lambda p: not p.get("archived"))
             title_known = title is not None
         if found is None:
             found = self.api.create(
@@ -399,7 +405,7 @@ class _Publisher:
                 lambda: self._read_project(name),
                 f"project {name}",
             )
-            self.projects.append(found)
+            self._remember_project(found)
             self.tasks.setdefault(item_id(found), [])
             return found
         change: dict[str, Any] = {}
@@ -410,7 +416,7 @@ class _Publisher:
         if change:
             answer = self.api.write("PUT", f"{self.c.ws}/projects/{item_id(found)}", change)
             fresh = {**found, **change, **(answer.body if isinstance(answer.body, dict) else {})}
-            self.projects = [fresh if p is found else p for p in self.projects]
+            self._remember_project(fresh)
             found = fresh
         return found
 
@@ -447,6 +453,13 @@ class _Publisher:
             found = self._put(found, {**_task_body(found), **wanted})
             self._remember(pid, spec.code, found)
         return found, False
+
+    def _remember_project(self, project: Item) -> None:
+        self.project_names[fold(project.get("name"))] = project
+        code = task_code_from_name(str(project.get("name") or ""))
+        if code:
+            others = [p for p in self.project_codes.get(code, []) if p.get("id") != project.get("id")]
+            self.project_codes[code] = [project, *others]
 
     def _put(self, task: Item, body: dict[str, Any]) -> Item:
         pid = ref(task.get("projectId"))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 import requests
 from urllib3.exceptions import NewConnectionError
 
@@ -35,6 +36,7 @@ from connector.tracker.errors import (
     TrackerProtocolError,
     TrackerTransientError,
     TrackerUnavailable,
+    retry_verdict,
 )
 
 log = logging.getLogger(__name__)
@@ -93,7 +95,11 @@ class JsonApi:
         self._headers = {"Accept": "application/json", **headers}
         self._secrets = [s for s in secrets if s]
         self._auth_hint = auth_hint
+        # A session made here reads proxy and CA settings from the environment once per host
+        # instead of on every request (requests re-reads them each time); a given one is left be.
+        self._owned = session is None
         self._session = session or requests.Session()
+        self._environment: dict[str, dict[str, Any]] = {}
         self._timeout = timeout
         self._throttle = throttle or Throttle(5.0)
         self._policy = policy or tracker_retry_policy()
@@ -105,15 +111,29 @@ class JsonApi:
 
     def get(self, path: str, params: Params | None = None, *, base: str | None = None) -> Answer:
         """One GET, retried per the policy."""
-        return self._policy.call(lambda: self._send("GET", path, params, None, base))
+        return self._call(lambda: self._send("GET", path, params, None, base))
 
     def read(self, method: str, path: str, body: Any, *, base: str | None = None) -> Answer:
         """A request that changes nothing though it is not a GET (a report), retried like a GET."""
-        return self._policy.call(lambda: self._send(method, path, None, body, base))
+        return self._call(lambda: self._send(method, path, None, body, base))
 
     def write(self, method: str, path: str, body: Any = None, *, params: Params | None = None) -> Answer:
         """An idempotent write (PATCH/PUT of absolute values, adding a relation): retried."""
-        return self._policy.call(lambda: self._send(method, path, params, body, None, write=True))
+        return self._call(lambda: self._send(method, path, params, body, None, write=True))
+
+    def _call(self, send: Callable[[], Answer]) -> Answer:
+        """``send()`` once; after a retriable failure, wait what it asks and hand over to the policy.
+
+        The first attempt bypasses the retry machinery, whose set-up costs more than a request to
+        a nearby tracker when thousands are sent."""
+        try:
+            return send()
+        except TrackerError as exc:
+            verdict = retry_verdict(exc)
+            if not verdict.retriable or self._policy.max_attempts < 2:
+                raise
+            self._policy.sleep(self._policy.wait_for(1, exc))
+        return self._policy.call(send)
 
     def create(self, path: str, body: Any, read_back: Callable[[], Item | None], what: str) -> Item:
         """POST a new object, never twice: after an unconfirmed attempt ``read_back`` (a fresh
@@ -121,7 +141,7 @@ class JsonApi:
         last: UnconfirmedWrite | None = None
         for _ in range(self._create_attempts):
             try:
-                answer = self._policy.call(
+                answer = self._call(
                     lambda: self._send("POST", path, None, body, None, write=True, unconfirmed=True)
                 )
             except UnconfirmedWrite as exc:
@@ -162,10 +182,19 @@ class JsonApi:
         shown = f"{method} {redact_url(url)}"
         self.requests_sent += 1
         self.writes_sent += int(write)
+        headers, data = self._headers, None
+        if body is not None:
+            headers, data = {**headers, "Content-Type": "application/json"}, orjson.dumps(body)
         try:
             with self._throttle.slot():
                 response = self._session.request(
-                    method, url, params=params, json=body, headers=self._headers, timeout=self._timeout
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    timeout=self._timeout,
+                    **self._settings(base or self.base_url),
                 )
         except requests.ConnectTimeout:
             raise TrackerTransientError(f"{shown}: could not connect within {self._timeout}s") from None
@@ -182,6 +211,17 @@ class JsonApi:
             raise TrackerProtocolError(f"{shown} failed: {type(exc).__name__}: {reason}") from None
         log.debug("%s -> %s", shown, response.status_code)
         return self._answer(response, shown, unconfirmed)
+
+    def _settings(self, base: str) -> dict[str, Any]:
+        if not self._owned:
+            return {}
+        found = self._environment.get(base)
+        if found is None:
+            self._session.trust_env = True
+            merged = self._session.merge_environment_settings(base, {}, None, None, None)
+            self._session.trust_env = False
+            found = self._environment[base] = {k: merged[k] for k in ("proxies", "verify", "cert")}
+        return found
 
     def _transient(self, unconfirmed: bool, text: str, **kw: Any) -> TrackerTransientError:
         return UnconfirmedWrite(text, **kw) if unconfirmed else TrackerTransientError(text, **kw)
@@ -253,8 +293,8 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 
 def _json_or_none(response: requests.Response) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content) if response.content.strip() else None
+    except orjson.JSONDecodeError:
         return None
 
 

@@ -147,7 +147,10 @@ class KimaiTracker:
             session=session,
             timeout=timeout,
             throttle=Throttle(rate_limit, sleep=sleep),
-            policy=tracker_retry_policy(max_attempts=max_attempts, deadline=deadline, sleep=sleep),
+            # the client makes the first attempt itself; the policy governs the ones after it
+            policy=tracker_retry_policy(
+                max_attempts=max(1, max_attempts - 1), deadline=deadline, sleep=sleep
+            ),
             settle=create_settle,
         )
 

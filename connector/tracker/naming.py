@@ -93,8 +93,10 @@ def split_by_local_day(
         raise ValueError("entry instants must carry an offset")
     if end <= start:
         return []
-    local = start.astimezone(zone)
-    day = local.date()
+    day = start.astimezone(zone).date()
+    if end <= datetime.combine(day + timedelta(days=1), time(), tzinfo=zone):  # the usual case
+        total = round((end - start).total_seconds()) if seconds is None else max(0, int(seconds))
+        return [(day, total)] if total > 0 else []
     pieces: list[tuple[date, float]] = []
     cursor = start
     while cursor < end:
