@@ -78,6 +78,7 @@ from connector.tracker.naming import (
     KIMAI_NAME,
     KIMAI_TEAM,
     NO_CUSTOMER,
+    clean,
     coded_name,
     plain_name,
     split_by_local_day,
@@ -198,6 +199,8 @@ class KimaiTracker:
         One timesheet listing, paged by ``X-Total-Pages``, from the day before ``begin`` (an
         entry started then may run past midnight). Running timers are skipped."""
         ids = checked_period(begin, end, employee_ids)
+        for bad in [i for i in ids or [] if not (i.isascii() and i.isdigit())][:1]:
+            raise ValueError(f"Kimai user ids are integers, got {bad!r}")
         return self._time(begin, end, ids) if begin < end else iter(())
 
     def evidence(
@@ -297,7 +300,7 @@ class _Publisher:
         self.members: dict[str, dict[str, bool]] | None = (
             _team_members(users) if any("memberships" in u for u in users) else None
         )
-        self.customers = {fold(c.get("name")): c for c in get("customers", ALL)}
+        self.customers = {_customer_key(c.get("name")): c for c in get("customers", ALL)}
         self.projects = by_code(get("projects", {**ALL, "ignoreDates": "1"}))
         activities = get("activities", ALL)
         self.activities = by_code(activities)
@@ -356,7 +359,7 @@ class _Publisher:
 
     def customer(self, spec: TaskPublication) -> Item:
         name = plain_name(spec.customer, KIMAI_NAME, self.k.fallback_customer)
-        found = self.customers.get(fold(name))
+        found = self.customers.get(_customer_key(name))
         if found is None:
             body = {"name": name, "visible": True, **self.k.customer_defaults}
             found = self.api.create(
@@ -364,7 +367,7 @@ class _Publisher:
             )
         elif spec.open and found.get("visible") is False:
             found = self._patch("customers", found, {"visible": True})
-        self.customers[fold(name)] = found
+        self.customers[_customer_key(name)] = found
         return found
 
     def project(self, spec: TaskPublication, customer: Item, team: Item) -> Item:
@@ -478,7 +481,7 @@ class _Publisher:
         if kind == "activities":
             params["project"] = project
         for item in self.k._list(kind, params):
-            if name and fold(item.get("name")) == fold(name):
+            if name and _customer_key(item.get("name")) == _customer_key(name):
                 return item
             if code and task_code_from_name(str(item.get("name") or "")) == code:
                 return item
@@ -491,6 +494,12 @@ def _differs(key: str, have: Any, want: Any) -> bool:
     if key == "comment":
         return (have or "") != want
     return bool(have != want)
+
+
+def _customer_key(name: Any) -> str:
+    """A customer name as compared: cleaned like ours (a name stored by an older Kimai may hold
+    the quotes newer ones refuse), spaces collapsed, case ignored."""
+    return fold(clean(str(name or ""), KIMAI_NAME))
 
 
 def _num(ref: str) -> int | str:

@@ -58,6 +58,7 @@ class FakeTransport(BaseAdapter):
         self.handler = handler
         self.log: list[Req] = []
         self.faults: list[Fault] = []
+        self.options: list[dict[str, Any]] = []  # what requests passed along (proxies, verify…)
 
     def fail(self, method: str, prefix: str, kind: str, times: int = 1, retry_after: str = "2") -> None:
         self.faults += [Fault(method, prefix, kind, retry_after) for _ in range(times)]
@@ -73,6 +74,7 @@ class FakeTransport(BaseAdapter):
             dict(request.headers),
         )
         self.log.append(req)
+        self.options.append(kwargs)
         fault = next(
             (f for f in self.faults if f.method == req.method and req.path.startswith(f.prefix)), None
         )

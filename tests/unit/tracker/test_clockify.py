@@ -258,3 +258,22 @@ def test_clockify_plays_all_three_roles(clockify: FakeClockify) -> None:
     assert KEY not in repr(k)
     with pytest.raises(ValueError, match="ONEC_BRIDGE_TRACKER_CLOCKIFY_WORKSPACE"):
         ClockifyTracker(BASE, KEY, workspace=" ")
+
+
+def test_the_registry_builds_clockify_from_settings() -> None:
+    from pydantic import SecretStr
+
+    from connector.settings import Settings
+    from connector.tracker.registry import tracker_from_settings
+
+    configured = Settings(  # type: ignore[call-arg]
+        tracker_kind="clockify",
+        tracker_url="https://api.clockify.me/api/v1",
+        tracker_api_key=SecretStr(KEY),
+        tracker_clockify_workspace=WS,
+        tracker_clockify_project_by="customer",
+        _env_file=None,
+    )
+    built = tracker_from_settings(configured)
+    assert isinstance(built, ClockifyTracker)
+    assert built.reports_url == "https://reports.api.clockify.me/v1" and built.project_by == "customer"

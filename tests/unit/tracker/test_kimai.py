@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -301,3 +302,55 @@ def test_kimai_plays_all_three_roles_but_keeps_no_evidence(kimai: FakeKimai) -> 
         k.evidence(date(2026, 3, 2), date(2026, 3, 3))
     assert k.check() == "Kimai: signed in as connector"
     assert TOKEN not in repr(k)
+
+
+def test_a_customer_stored_with_quotes_by_an_older_kimai_is_found(kimai: FakeKimai) -> None:
+    kimai.customers[5] = {"id": 5, "name": 'ООО  "Ромашка"', "visible": True}
+    tracker(kimai).publish_tasks([spec()])
+    assert list(kimai.customers) == [5]
+
+
+def test_employee_ids_that_are_not_integers_are_refused_before_any_request(kimai: FakeKimai) -> None:
+    with pytest.raises(ValueError, match="integers"):
+        tracker(kimai).time_per_day(date(2026, 3, 2), date(2026, 3, 3), ["12", "x"])
+    assert kimai.transport.log == []
+
+
+def test_the_token_never_reaches_the_logs(kimai: FakeKimai, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    kimai.transport.fail("POST", "/api/activities", "lost")
+    tracker(kimai).publish_tasks([spec()])
+    with pytest.raises(TrackerAuthError):
+        KimaiTracker(BASE, "other-secret-token", session=kimai.session).check()
+    assert caplog.records and TOKEN not in caplog.text and "other-secret-token" not in caplog.text
+
+
+def test_a_session_made_by_the_client_still_uses_the_proxy_from_the_environment(
+    kimai: FakeKimai, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    k = KimaiTracker(BASE, TOKEN, rate_limit=1000)
+    k.api._session.mount("http://", kimai.transport)
+    k.check()
+    k.check()
+    assert [o["proxies"].get("http") for o in kimai.transport.options] == ["http://proxy.example:3128"] * 2
+
+
+def test_the_registry_builds_kimai_from_settings() -> None:
+    from pydantic import SecretStr
+
+    from connector.settings import Settings
+    from connector.tracker.registry import tracker_from_settings
+
+    configured = Settings(  # type: ignore[call-arg]
+        tracker_kind="kimai",
+        tracker_url=BASE,
+        tracker_api_key=SecretStr(TOKEN),
+        tracker_kimai_auth="x-auth",
+        tracker_kimai_user="bot",
+        _env_file=None,
+    )
+    built = tracker_from_settings(configured)
+    assert isinstance(built, KimaiTracker) and built.capabilities.publish_tasks
