@@ -36,18 +36,26 @@ class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rows: Counter[tuple[str, str, int]] = Counter()
+        self._objects: Counter[str] = Counter()
 
     def add(self, method: str, entity_set: str, status: int) -> None:
         with self._lock:
             self._rows[(method, entity_set, status)] += 1
 
+    def add_objects(self, entity_set: str, n: int) -> None:
+        """Objects served in a collection answer (what a client had to read)."""
+        with self._lock:
+            self._objects[entity_set] += n
+
     def reset(self) -> None:
         with self._lock:
             self._rows.clear()
+            self._objects.clear()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             rows = list(self._rows.items())
+            objects = dict(self._objects)
         by: dict[str, Counter[str]] = {
             "by_method": Counter(),
             "by_entity_set": Counter(),
@@ -63,6 +71,8 @@ class Stats:
             "requests": [
                 {"method": m, "entity_set": s or "-", "status": st, "count": n} for (m, s, st), n in rows
             ],
+            "objects": sum(objects.values()),
+            "objects_by_entity_set": objects,
         }
 
 
@@ -82,9 +92,9 @@ class MockState:
         data = generate(config.seed, counts) if store is None or store.is_empty() else {}
         self.ib = InfoBase(data, store)
         self.kit = KitPieces.parse(config.without)
-        self.odata = ODataService(self.ib, self.kit)
-        self.sessions = Sessions(config.max_sessions, config.session_timeout)
         self.stats = Stats()
+        self.odata = ODataService(self.ib, self.kit, served=self.stats.add_objects)
+        self.sessions = Sessions(config.max_sessions, config.session_timeout)
         self.soap = LabourService(self.ib)
         self.injector: Any = None
         self.dispatcher: Any = None

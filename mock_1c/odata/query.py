@@ -62,16 +62,42 @@ def property_types(es: EntitySet) -> dict[str, str]:
 
 
 def compile_filter(ib: InfoBase, es: EntitySet, text: str) -> Callable[[Entity], bool]:
-    mod = _filter_module()
+    return parse_and_compile(ib, es, text)[1]
+
+
+def _compile_options(ib: InfoBase, es: EntitySet) -> dict[str, Any]:
     props = es.json_properties()
+    return {
+        "has_property": lambda n: n in props or n in es.tables,
+        "navigate": navigator(ib, es),
+        "property_type": property_types(es).get,
+    }
+
+
+def parse_and_compile(ib: InfoBase, es: EntitySet, text: str) -> tuple[Any, Callable[[Entity], bool]]:
+    """The parse tree of a ``$filter`` and its predicate; ``OneCError`` for what 1C refuses."""
+    mod = _filter_module()
     try:
-        return mod.compile_filter(
-            text,
-            has_property=lambda n: n in props or n in es.tables,
-            navigate=navigator(ib, es),
-            property_type=property_types(es).get,
-        )
+        tree = mod.parse_filter(text)
+        return tree, mod.compile_tree(tree, **_compile_options(ib, es))
     except mod.FilterError as exc:
+        raise OneCError(exc.code, exc.message) from None
+
+
+def key_access(tree: Any) -> Any:
+    """How the filter reaches rows through the ``Ref_Key`` index (``odata_filter.KeyAccess``)."""
+    return _filter_module().key_access(tree)
+
+
+def compile_rest(ib: InfoBase, es: EntitySet, access: Any) -> Callable[[Entity], bool] | None:
+    """The predicate of the conditions besides the index access (None: every row)."""
+    if access.rest is None:
+        return None
+    mod = _filter_module()
+    try:
+        predicate: Callable[[Entity], bool] = mod.compile_tree(access.rest, **_compile_options(ib, es))
+        return predicate
+    except mod.FilterError as exc:  # pragma: no cover - the whole filter compiled already
         raise OneCError(exc.code, exc.message) from None
 
 

@@ -6,11 +6,13 @@ it; writes go through the InfoBase so every channel shares rules, DataVersions a
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -57,10 +59,13 @@ class ODataRequest:
 
 
 class ODataService:
-    def __init__(self, ib: InfoBase, kit: KitPieces | None = None) -> None:
+    def __init__(
+        self, ib: InfoBase, kit: KitPieces | None = None, served: Callable[[str, int], None] | None = None
+    ) -> None:
         self.ib = ib
         self.kit = kit or KitPieces()
-        self._results: OrderedDict[tuple[str, str, str], tuple[int, list[Any]]] = OrderedDict()
+        self.served = served  # told how many objects each collection answer carried
+        self._results: OrderedDict[tuple[str, str, str], tuple[int, list[Any], list[str]]] = OrderedDict()
         self._results_lock = threading.Lock()
 
     def handle(self, req: ODataRequest) -> tuple[Response, str]:
@@ -167,31 +172,62 @@ class ODataService:
     # ---- reads ---------------------------------------------------------------------------
     def _select(
         self, es: EntitySet, opts: QueryOptions, order: list[tuple[str, bool]] | None = None
-    ) -> list[Any]:
-        """Filtered (and ordered) snapshot; reused while the base is unchanged, so paging
-        through one query does not re-filter the whole set for every page."""
+    ) -> tuple[list[Any], int]:
+        """Filtered (and ordered) snapshot and the position of its first row.
+
+        Reads through the ``Ref_Key`` index as 1C does (``query.KeyAccess``): a keyset page
+        (``Ref_Key gt guid'…'`` ordered by ``Ref_Key``) starts at its key in the snapshot of the
+        other conditions, a batch of ``Ref_Key eq guid'…'`` seeks its keys; so a page costs the
+        same wherever it lies. Snapshots are reused while the base is unchanged."""
         text = opts.get("$filter")
-        cache_key = (es.name, text or "", repr(order))
+        if text is None:
+            return self._snapshot(es, "", None, order)[0], 0
+        tree, pred = query.parse_and_compile(self.ib, es, text)
+        access = query.key_access(tree)
+        if access.refs is not None:
+            found = (self.ib.get(es.name, r) for r in sorted(access.refs))
+            items: list[Any] = [e for e in found if e is not None and pred(e)]
+            return (query.apply_order(items, order) if order else items), 0
+        if access.after is not None and order == [("Ref_Key", False)]:
+            rest = query.compile_rest(self.ib, es, access)
+            items, keys = self._snapshot(es, access.rest_key, rest, order, keyed=True)
+            find = bisect.bisect_left if access.inclusive else bisect.bisect_right
+            return items, find(keys, access.after)
+        return self._snapshot(es, text, pred, order)[0], 0
+
+    def _snapshot(
+        self,
+        es: EntitySet,
+        key: str,
+        pred: Callable[[Any], bool] | None,
+        order: list[tuple[str, bool]] | None,
+        *,
+        keyed: bool = False,
+    ) -> tuple[list[Any], list[str]]:
+        """The rows of ``es`` matching ``pred`` in ``order`` (cached under ``key`` while the base is
+        unchanged) and, when ``keyed``, their ``Ref_Key`` column for seeking a keyset page."""
+        cache_key = (es.name, key, repr(order))
         generation = self.ib.generation
         with self._results_lock:
             hit = self._results.get(cache_key)
-            if hit is not None and hit[0] == generation:
+            if hit is not None and hit[0] == generation and (hit[2] or not keyed):
                 self._results.move_to_end(cache_key)
-                return hit[1]
+                return hit[1], hit[2]
         items: list[Any] = self.ib.entities(es.name)
-        if text is not None:
-            pred = query.compile_filter(self.ib, es, text)
+        if pred is not None:
             items = [e for e in items if pred(e)]
         if order:
             items = query.apply_order(items, order)
+        keys = [str(e.get("Ref_Key", "")).lower() for e in items] if keyed else []
         with self._results_lock:
-            self._results[cache_key] = (generation, items)
+            self._results[cache_key] = (generation, items, keys)
             while len(self._results) > 32:
                 self._results.popitem(last=False)
-        return items
+        return items, keys
 
     def _count(self, es: EntitySet, opts: QueryOptions) -> Response:
-        return Response(str(len(self._select(es, opts))), media_type="text/plain;charset=utf-8")
+        items, start = self._select(es, opts)
+        return Response(str(len(items) - start), media_type="text/plain;charset=utf-8")
 
     def _collection(self, req: ODataRequest, es: EntitySet, opts: QueryOptions, fmt: str) -> Response:
         top, skip = non_negative_int(opts, "$top"), non_negative_int(opts, "$skip")
@@ -202,17 +238,19 @@ class ODataService:
         project = query.projector(
             self.ib, es, opts.get("$select"), opts.get("$expand"), nav_links=fmt == "json"
         )
-        items = self._select(es, opts, order)
-        count = len(items)
+        items, start = self._select(es, opts, order)
+        count = len(items) - start
         if skip:
             if req.switches.skip_cost_us:
                 time.sleep(req.switches.skip_cost_us * skip / 1_000_000)
-            items = items[skip:]
-        if top is not None:
-            items = items[:top]
+            start += skip
+        end = len(items) if top is None else min(len(items), start + top)
+        page = items[start:end]
         if inline == "allpages" and req.switches.inlinecount_ignores_paging:
-            count = len(items)
-        values = [self.kit.strip(es.name, project(e)) for e in items]
+            count = len(page)
+        values = [self.kit.strip(es.name, project(e)) for e in page]
+        if self.served is not None:
+            self.served(es.name, len(values))
         if fmt == "atom":
             return render.atom_feed(req.base, es.name, values, count if inline == "allpages" else None)
         body: dict[str, Any] = {}
