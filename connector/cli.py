@@ -128,6 +128,11 @@ def validate(
         fail(str(exc), 1)
     for f in files:
         typer.echo(f"ok  {f.path}  ({f.mapping.name}, {f.mapping.category})")
+        if sets is not None and f.mapping.source is not None and f.mapping.task is not None:
+            from connector.mapping.conditions import describe, server_filter
+
+            for line in describe(server_filter(f.mapping, sets)):
+                typer.echo(f"    {line}")
     if rates is not None:
         typer.echo(f"ok  {Path(target) / RATES_FILE}  ({len(rates.rows)} rate(s), {rates.currency})")
     typer.echo(f"{len(files)} mapping file(s) valid against {against}")

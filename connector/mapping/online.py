@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Protocol
 
-from connector.mapping.crm_model import BUILTIN, EntitySet
+from connector.mapping.crm_model import BUILTIN, EntitySet, FieldKind
 
 
 class PublishedSet(Protocol):
@@ -39,5 +39,36 @@ def entity_sets(published: Mapping[str, PublishedSet]) -> dict[str, EntitySet]:
         }
         fields = frozenset(p for p in info.properties if p not in tabular)
         navigation = {nav: (known.navigation.get(nav, "") if known else "") for nav in info.navigation}
-        result[name] = EntitySet(name, fields, tabular, navigation)
+        kinds: dict[str, FieldKind] = {}
+        for prop, edm_type in info.properties.items():
+            kind = _kind(prop, edm_type, info.properties)
+            if kind is not None:
+                kinds[prop] = kind
+        members: dict[str, frozenset[str]] = {}
+        for prop, names in (known.members if known else {}).items():
+            if kinds.get(prop) == "string":  # 1C serves an enumeration as Edm.String
+                kinds[prop] = "enum"
+                members[prop] = names
+        result[name] = EntitySet(name, fields, tabular, navigation, kinds, members)
     return result
+
+
+_EDM_KINDS: dict[str, FieldKind] = {
+    "Edm.Boolean": "bool",
+    "Edm.DateTime": "date",
+    "Edm.String": "string",
+    **{
+        t: "number"
+        for t in ("Edm.Double", "Edm.Decimal", "Edm.Single", "Edm.Int16", "Edm.Int32", "Edm.Int64")
+    },
+}
+
+
+def _kind(prop: str, edm_type: str, properties: Mapping[str, str]) -> FieldKind | None:
+    """The kind of a published property; None for a composite value (it comes with ``X_Type``)
+    and for types a condition cannot be told to 1C about."""
+    if edm_type == "Edm.Guid":
+        return "key" if prop == "Ref_Key" else "ref" if prop.endswith("_Key") else None
+    if f"{prop}_Type" in properties:
+        return None
+    return _EDM_KINDS.get(edm_type)

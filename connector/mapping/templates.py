@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, Undefined, UndefinedError, meta, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
@@ -76,7 +76,10 @@ def render(source: str, obj: Mapping[str, Any]) -> str:
 def evaluate(expression: str, obj: Mapping[str, Any]) -> Any:
     """Evaluate a Jinja expression (a condition, a number) against an object's fields."""
     try:
-        return ENV.compile_expression(expression, undefined_to_none=False)(**dict(obj))
+        value = ENV.compile_expression(expression, undefined_to_none=False)(**dict(obj))
+        if isinstance(value, Undefined):  # `a or b` gives b itself: an undefined b fails here, not later
+            value._fail_with_undefined_error()
+        return value
     except UndefinedError as exc:
         raise TemplateProblem(f"{exc.message} in {expression!r}") from None
     except SecurityError as exc:

@@ -21,7 +21,7 @@ from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jinja2 import Template, TemplateSyntaxError, UndefinedError
+from jinja2 import Template, TemplateSyntaxError, Undefined, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from connector.mapping.compiled import assignee_refs, parent_ref, planned_minutes, progress_values, read_plan
@@ -139,7 +139,10 @@ def render(source: str, obj: AnyMapping[str, Any]) -> str:
 def evaluate(source: str, obj: AnyMapping[str, Any]) -> Any:
     """Like ``connector.mapping.templates.evaluate`` with the compiled expression cached."""
     try:
-        return _expression(source)(**obj)
+        value = _expression(source)(**obj)
+        if isinstance(value, Undefined):  # `a or b` gives b itself: an undefined b fails here, not later
+            value._fail_with_undefined_error()
+        return value
     except UndefinedError as exc:
         raise TemplateProblem(f"{exc.message} in {source!r}") from None
     except SecurityError as exc:

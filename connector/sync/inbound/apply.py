@@ -9,7 +9,7 @@ query, not one per object, and written in bulk (``upsert_links_bulk``) before ea
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -211,22 +211,45 @@ class LinkWriter:
         self._pending[ref] = data
         self._codes[spec.code] = (self.mapping, ref)
 
-    def open_refs(self) -> list[str]:
-        """Refs of this mapping's links whose task is open (reconciliation closes the missing ones)."""
+    def open_ref_pages(self, size: int = 1000) -> Iterator[list[str]]:
+        """Refs of this mapping's open links, ``size`` at a time in ref order (one query per
+        page, by the unique index; memory bounded by a page whatever the number of links).
+        Pending writes are flushed first; a page is read after the caller handled the last."""
         self.flush()
-        return list(
-            self.session.execute(
-                select(Link.onec_ref).where(Link.mapping == self.mapping, Link.status == "open")
-            ).scalars()
-        )
+        last = ""
+        while True:
+            page = list(
+                self.session.execute(
+                    _OPEN_REFS, {"mapping": self.mapping, "after": last, "n": size}
+                ).scalars()
+            )
+            if not page:
+                return
+            yield page
+            if len(page) < size:
+                return
+            last = page[-1]
 
-    def known_versions(self) -> dict[str, str]:
-        """``{ref: DataVersion}`` of this mapping's links (the DataVersion scan's state)."""
+    def versions(self, refs: Sequence[str]) -> dict[str, str]:
+        """``{ref: DataVersion}`` of the links of ``refs`` ("" when a link has none); one query
+        per 500 refs, no link objects built."""
         self.flush()
-        rows = self.session.execute(
-            select(Link.onec_ref, Link.data_version).where(Link.mapping == self.mapping)
-        ).all()
-        return {ref: dv or "" for ref, dv in rows}
+        out: dict[str, str] = {}
+        for i in range(0, len(refs), 500):
+            rows = self.session.execute(_VERSIONS, {"mapping": self.mapping, "refs": list(refs[i : i + 500])})
+            out.update((ref, dv or "") for ref, dv in rows)
+        return out
+
+
+_OPEN_REFS = (
+    select(Link.onec_ref)
+    .where(Link.mapping == bindparam("mapping"), Link.onec_ref > bindparam("after"), Link.status == "open")
+    .order_by(Link.onec_ref)
+    .limit(bindparam("n"))
+)
+_VERSIONS = select(Link.onec_ref, Link.data_version).where(
+    Link.mapping == bindparam("mapping"), Link.onec_ref.in_(bindparam("refs", expanding=True))
+)
 
 
 def unmatched_employees(session: Session) -> list[dict[str, Any]]:

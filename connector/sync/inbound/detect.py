@@ -1,24 +1,25 @@
 """Change detection of the inbound flow: which objects to (re)read, and reading them in pages.
 
 Cheapest first: the exchange plan (acknowledged only after the commit that covers it), refs
-given by webhooks or an operator, the DataVersion scan (refs and versions only; vanished
-objects close), a date cursor with overlap, a date range, or the whole filtered set (the full
-read, which also closes links of objects that left the set).
+given by webhooks or an operator, the DataVersion scan (refs and versions of the objects the
+mapping can keep), a date cursor with overlap, a date range, or the full read of the objects the
+mapping can keep. The full read and the scan ask 1C only for those (``KeptObjects``); the
+objects of open tasks they do not return are re-read by ref, so leaving the scope still closes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 from connector.mapping.schema import ChangeDetection, Mapping, parse_duration
-from connector.onec.changes import DataVersionScan, DateCursorFeed, ExchangePlanFeed
+from connector.onec.changes import DateCursorFeed, ExchangePlanFeed
 from connector.onec.query import F
 from connector.runtime import Runtime
 from connector.store.links import get_cursor, set_cursor
+from connector.sync.inbound.apply import LinkWriter
 from connector.sync.inbound.items import InboundError, ItemApplier, RunState, mapping_select
 from connector.sync.inbound.read import MappingFilter, read_ahead
+from connector.sync.inbound.refset import RefSet
 
 
 class ChangeDetector(ItemApplier):
@@ -29,39 +30,73 @@ class ChangeDetector(ItemApplier):
         self._feeds: dict[str, ExchangePlanFeed] = {}
 
     def _full(self, run: RunState, m: Mapping) -> None:
-        """Read the whole filtered set in pages, apply, then close links of objects that left it."""
+        """Read the objects the mapping can keep in pages and apply them; then re-read, by ref,
+        the objects of open tasks that the read did not return (closed, out of scope or deleted
+        since), which closes their tasks. Closed history that never had a task is not read."""
         if m.static_tasks:
             self._static(run, m)
         if m.source is None:
             return
         writer = self._writer(run, m)
-        seen: set[str] = set()
+        seen = RefSet()
         skipped = self._skipped_versions(run.session, m)
-        for page in read_ahead(self._read_all(m), self.client.page_size):
-            self._apply_objects(run, m, writer, page, skipped)
-            seen.update(str(o["Ref_Key"]) for o in page)
+        rows = self.kept.rows(self.client, m, mapping_select(m), m.source.expand)
+        for page in read_ahead(rows, self.client.page_size):
+            seen.add_all(str(o["Ref_Key"]) for o in page)
+            self._apply_objects(run, m, writer, page, skipped, remember=not self.kept.exact(m))
             run.rec.flush(run.session)
             self._commit(run)
             writer.forget()
-        for ref in writer.open_refs():
-            if ref not in seen:
-                self._gone(run, m, writer, ref, "object_gone")
+        self._reread_unseen(run, m, writer, seen, skipped)
         for ref in [r for r in skipped if r not in seen]:
             del skipped[ref]
         self._save_skipped(run, m, skipped)
         run.rec.flush(run.session)
 
     def _scan(self, run: RunState, m: Mapping) -> None:
-        """DataVersion scan: refs + versions only; changed objects are re-read, vanished ones closed."""
+        """DataVersion scan of the objects the mapping can keep: refs and versions only, page by
+        page against the stored versions; changed objects are re-read, and so are the objects of
+        open tasks the scan did not see (closed, out of scope or deleted since)."""
         assert m.source is not None
         writer = self._writer(run, m)
         skipped = self._skipped_versions(run.session, m)
-        state = {**skipped, **writer.known_versions()}
-        flt = MappingFilter.of(m)
-        batch = DataVersionScan(self.client, m.source.entity_set, filter=flt).changes(state)
-        run.rec.count("detected", len(batch.items))
-        self._apply_changes(run, m, writer, [(c.ref, c.deleted) for c in batch.items], skipped)
+        seen = RefSet()
+        detected = 0
+        rows = self.kept.rows(self.client, m, ["Ref_Key", "DataVersion"], [])
+        for page in read_ahead(rows, self.client.page_size):
+            refs = [str(r["Ref_Key"]) for r in page]
+            seen.add_all(refs)
+            known = writer.versions(refs)
+            changed = [
+                ref
+                for ref, row in zip(refs, page, strict=True)
+                if (known[ref] if ref in known else skipped.get(ref)) != str(row.get("DataVersion") or "")
+            ]
+            if changed:
+                detected += len(changed)
+                self._apply_changes(run, m, writer, [(r, False) for r in changed], skipped)
+                run.rec.flush(run.session)
+                self._commit(run)
+        detected += self._reread_unseen(run, m, writer, seen, skipped)
+        for ref in [r for r in skipped if r not in seen]:
+            del skipped[ref]
+        run.rec.count("detected", detected)
         self._save_skipped(run, m, skipped)
+
+    def _reread_unseen(
+        self, run: RunState, m: Mapping, writer: LinkWriter, seen: RefSet, skipped: dict[str, str]
+    ) -> int:
+        """Re-read (by ref, in batches) the objects of this mapping's open tasks that are not in
+        ``seen``; returns how many there were."""
+        count = 0
+        for page in writer.open_ref_pages():
+            unseen = [r for r in page if r not in seen]
+            if unseen:
+                count += len(unseen)
+                self._apply_changes(run, m, writer, [(r, False) for r in unseen], skipped)
+                run.rec.flush(run.session)
+                self._commit(run)
+        return count
 
     def _date_cursor(self, run: RunState, m: Mapping) -> None:
         assert m.source is not None
@@ -154,12 +189,6 @@ class ChangeDetector(ItemApplier):
             run.rec.flush(run.session)
             self._commit(run)
             writer.forget()
-
-    def _read_all(self, m: Mapping) -> Iterator[dict[str, Any]]:
-        assert m.source is not None
-        return self.client.iter_entities(
-            m.source.entity_set, filter=MappingFilter.of(m), select=mapping_select(m), expand=m.source.expand
-        )
 
 
 def detects(m: Mapping, kind: str) -> bool:

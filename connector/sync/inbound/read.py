@@ -1,4 +1,5 @@
-"""Reading changed objects by reference in batches (one request per batch, never per object).
+"""Reading objects: only those a mapping keeps (``KeptObjects``), or by reference in batches (one
+request per batch, never per object).
 
 A mapping's ``filter`` is text written by the 1C administrator (validated with the mapping);
 refs are parsed as GUIDs before they reach a URL. Objects the filtered read does not return are
@@ -9,6 +10,7 @@ A full read is paged with read-ahead: 1C prepares the next page while the curren
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,9 +18,15 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
+from connector.mapping.conditions import ServerFilter, server_filter
+from connector.mapping.crm_model import EntitySet
+from connector.mapping.online import entity_sets
 from connector.mapping.schema import Mapping
 from connector.onec.client import ODataClient
+from connector.onec.errors import OneCError
 from connector.onec.query import Expr, guid
+
+log = logging.getLogger("connector.sync.inbound.read")
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,119 @@ class AnyRef(Expr):
 
     def render(self, tz: tzinfo) -> str:
         return " or ".join(f"Ref_Key eq guid'{guid(r)}'" for r in self.refs)
+
+
+# 1C refuses a filter it cannot evaluate with: 10 property not found (an unpublished field),
+# 14 query options parse error (a literal of the wrong type), 21 unsupported function.
+REFUSED_CODES = frozenset({"10", "14", "21"})
+
+
+class KeptObjects:
+    """Reading only the objects a mapping can keep: ``source.filter`` plus what 1C can evaluate
+    of the task conditions (``connector.mapping.conditions``), the conditions still checked by
+    the connector on every object read.
+
+    The conditions are compiled against the built-in 1C:CRM model. When 1C refuses the result
+    (a field this base does not publish, a type it sees otherwise), they are compiled again
+    against the base's own ``$metadata`` (one request per process); when 1C refuses that too,
+    the mapping is read with ``source.filter`` alone for the rest of the process. Each step is
+    one warning; which parts stay in the connector is logged once per mapping. Never a failed
+    run. One instance per process (an engine keeps it)."""
+
+    def __init__(self) -> None:
+        self._published: dict[str, EntitySet] | None = None
+        self._refused: set[str] = set()
+        self._told: set[str] = set()
+        self._lock = threading.Lock()
+
+    def server_filter(self, mapping: Mapping) -> ServerFilter | None:
+        """What 1C is asked for ``mapping`` now (None: ``source.filter`` alone)."""
+        if mapping.name in self._refused:
+            return None
+        sets = self._published
+        return server_filter(mapping) if sets is None else server_filter(mapping, sets)
+
+    def exact(self, mapping: Mapping) -> bool:
+        """Whether 1C returns exactly the objects the conditions keep (the connector's check then
+        drops only objects whose conditions cannot be evaluated)."""
+        sf = self.server_filter(mapping)
+        return sf is not None and sf.exact
+
+    def filter(self, mapping: Mapping) -> Expr | None:
+        """The ``$filter`` of a full read or a scan of ``mapping``."""
+        sf = self.server_filter(mapping)
+        if sf is None or sf.compiled is None:
+            return MappingFilter.of(mapping)
+        self._tell(sf)
+        return MappingFilter(sf.text or "")
+
+    def rows(
+        self,
+        client: ODataClient,
+        mapping: Mapping,
+        select: Sequence[str],
+        expand: Sequence[str],
+        page_size: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The kept objects of ``mapping``, paged (see the class for what happens on a refusal,
+        which can only come with the first page: later pages differ in ``Ref_Key`` alone)."""
+        assert mapping.source is not None
+        while True:
+            flt = self.filter(mapping)
+            rows = client.iter_entities(
+                mapping.source.entity_set, filter=flt, select=select, expand=expand, page_size=page_size
+            )
+            try:
+                first = next(rows)
+            except StopIteration:
+                return
+            except OneCError as exc:
+                if exc.code not in REFUSED_CODES or flt == MappingFilter.of(mapping):
+                    raise
+                self._refuse(client, mapping, exc)
+                continue
+            yield first
+            yield from rows
+            return
+
+    def _tell(self, sf: ServerFilter) -> None:
+        with self._lock:
+            if sf.mapping in self._told:
+                return
+            self._told.add(sf.mapping)
+        if sf.in_connector:
+            log.info(
+                "mapping %s: 1C filters %s; checked in the connector only: %s",
+                sf.mapping,
+                "; ".join(sf.in_1c) or "nothing",
+                "; ".join(sf.in_connector),
+            )
+
+    def _refuse(self, client: ODataClient, mapping: Mapping, exc: OneCError) -> None:
+        if self._published is None:
+            log.warning(
+                "mapping %s: 1C refused the task conditions as a $filter (%s); compiling them "
+                "again against the base's $metadata",
+                mapping.name,
+                exc,
+            )
+            try:
+                published = entity_sets(client.metadata())
+            except OneCError as meta_exc:
+                log.warning("1C $metadata could not be read (%s)", meta_exc)
+                published = {}
+            with self._lock:
+                self._published = published
+                self._told.clear()
+            return
+        with self._lock:
+            self._refused.add(mapping.name)
+        log.warning(
+            "mapping %s: 1C refused the task conditions as a $filter (%s); they are checked in the "
+            "connector only, every object of source.filter is read",
+            mapping.name,
+            exc,
+        )
 
 
 def _and(flt: Expr | None, refs: AnyRef) -> Expr:
