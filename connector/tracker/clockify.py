@@ -223,7 +223,9 @@ class ClockifyTracker:
             }
             answer = self.api.read("POST", f"{self.ws}/reports/detailed", body, base=self.reports_url)
             report = as_object(answer.body, "reports/detailed")
-            items = as_list(report.get("timeentries") or [], "reports/detailed timeentries")
+            # the service sends "timeentries"; its OpenAPI schema spells it "timeEntries"
+            rows = report.get("timeentries", report.get("timeEntries")) or []
+            items = as_list(rows, "reports/detailed timeentries")
             if page == 1:
                 count = _entries_count(report)
             yield from items

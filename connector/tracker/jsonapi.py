@@ -235,9 +235,9 @@ class JsonApi:
             return Answer(status, body, response.headers)
         message = self._message(body) or response.reason or "no message"
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if status == 401:
+        if status == 401 or (status == 403 and "credential" in message.lower()):
             raise TrackerAuthError(
-                f"{shown}: {self.tracker} refused the credentials (HTTP 401: {message}); "
+                f"{shown}: {self.tracker} refused the credentials (HTTP {status}: {message}); "
                 f"check {self._auth_hint}",
                 status=status,
             )

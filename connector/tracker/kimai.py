@@ -297,6 +297,9 @@ class _Publisher:
         self.me = item_id(as_object(self.api.get("users/me").body, "users/me"), "id")
         users = get("users", {**ALL, "full": "true"})
         self.emails = _emails(users)
+        # Kimai before 2.45 serializes no e-mail, but its user search still matches them
+        self.hidden_emails = bool(users) and not any("email" in u for u in users)
+        self.searched: dict[str, str | None] = {}
         self.members: dict[str, dict[str, bool]] | None = (
             _team_members(users) if any("memberships" in u for u in users) else None
         )
@@ -327,7 +330,7 @@ class _Publisher:
     def one(self, spec: TaskPublication) -> PublishOutcome:
         writes = self.api.writes_sent
         name = coded_name(spec.code, spec.title, KIMAI_NAME)
-        users = [self.emails.get(e.strip().casefold()) for e in spec.assignee_emails]
+        users = [self.user_for(e) for e in spec.assignee_emails]
         unmatched = tuple(e for e, u in zip(spec.assignee_emails, users, strict=True) if u is None)
         team = self.team(spec.code, {u for u in users if u})
         customer = self.customer(spec)
@@ -337,6 +340,22 @@ class _Publisher:
             "created" if created else "updated" if self.api.writes_sent > writes else "unchanged"
         )
         return PublishOutcome(spec.code, action, item_id(activity, "id"), unmatched)
+
+    def user_for(self, email: str) -> str | None:
+        """The Kimai user with this e-mail (case ignored); on versions that hide e-mails, one
+        ``GET /api/users?term=<e-mail>`` per e-mail and call, accepted when it finds one user."""
+        key = email.strip().casefold()
+        found = self.emails.get(key)
+        if found is not None or not self.hidden_emails:
+            return found
+        if key not in self.searched:
+            hits = self.k._list("users", {**ALL, "term": key})
+            if len(hits) > 1:  # the search is a substring match: keep one named like the e-mail
+                hits = [
+                    u for u in hits if str(u.get("username") or "").casefold() in (key, key.split("@")[0])
+                ]
+            self.searched[key] = item_id(hits[0]) if len(hits) == 1 else None
+        return self.searched[key]
 
     def team(self, code: str, assignees: set[str]) -> Item:
         name = coded_name(code, None, KIMAI_TEAM)

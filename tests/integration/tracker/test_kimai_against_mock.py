@@ -171,3 +171,15 @@ def test_a_wrong_token_names_the_setting(mock: MockTracker) -> None:
     with pytest.raises(TrackerAuthError, match="ONEC_BRIDGE_TRACKER_API_KEY") as caught:
         k.check()
     assert "not-the-token" not in str(caught.value)
+
+
+def test_a_kimai_before_245_hides_emails_but_its_search_finds_the_assignees() -> None:
+    with running_mock_tracker(kind="kimai", timezone="Europe/Moscow", kimai_version="2.40.0") as old:
+        old.add_users(PEOPLE)
+        k = adapter(old)
+        assert {e.email for e in k.employees()} == {None}
+        (outcome,) = k.publish_tasks(
+            [spec("OLD-1", assignee_emails=("petrova.a@crm.example", "x@crm.example"))]
+        )
+        assert outcome.action == "created" and outcome.unmatched_emails == ("x@crm.example",)
+        assert by_code(old)["OLD-1"]["employee_emails"] == ["petrova.a@crm.example"]

@@ -103,7 +103,14 @@ class FakeKimai:
         if rest == ["me"]:
             return Reply(200, self._user(self.users[1], full=True))
         full = req.param("full") in ("1", "true")
-        return Reply(200, [self._user(u, full) for u in self.users.values()])
+        term = (req.param("term") or "").casefold()
+        fields = ("username", "alias", "email")
+        found = [
+            u
+            for u in self.users.values()
+            if not term or any(term in str(u[f] or "").casefold() for f in fields)
+        ]
+        return Reply(200, [self._user(u, full) for u in found])
 
     def _user(self, user: dict[str, Any], full: bool) -> dict[str, Any]:
         out = {k: v for k, v in user.items() if k != "email" or self.expose_email}

@@ -354,3 +354,17 @@ def test_the_registry_builds_kimai_from_settings() -> None:
     )
     built = tracker_from_settings(configured)
     assert isinstance(built, KimaiTracker) and built.capabilities.publish_tasks
+
+
+def test_on_a_kimai_hiding_emails_assignees_are_found_by_the_user_search(kimai: FakeKimai) -> None:
+    kimai.expose_email = False  # before 2.45 no answer carries an e-mail, the search still matches it
+    kimai.add_user("joanna", "joanna@example.ru")  # "anna@example.ru" is a substring of hers
+    outcomes = tracker(kimai).publish_tasks(
+        [spec(assignee_emails=("anna@example.ru", "ghost@example.ru")), spec("CRM-2")]
+    )
+    assert outcomes[0].unmatched_emails == ("ghost@example.ru",)
+    anna = next(u["id"] for u in kimai.users.values() if u["username"] == "anna")
+    team = next(t for t in kimai.teams.values() if t["name"] == "[CRM-1]")
+    assert {m["user"] for m in team["members"]} == {1, anna}
+    searches = [r.param("term") for r in kimai.transport.log if r.path == "/api/users" and r.param("term")]
+    assert searches == ["anna@example.ru", "ghost@example.ru"]  # once per e-mail and call
