@@ -56,8 +56,6 @@ from connector.tracker.errors import (
     TrackerAuthError,
     TrackerError,
     TrackerProtocolError,
-    TrackerTransientError,
-    TrackerUnavailable,
 )
 from connector.tracker.jsonapi import (
     Item,
@@ -69,6 +67,8 @@ from connector.tracker.jsonapi import (
     fold,
     item_id,
     pick,
+    publish_each,
+    reachable,
     ref,
 )
 from connector.tracker.naming import CLOCKIFY_NAME, NO_CUSTOMER, coded_name, plain_name, split_by_local_day
@@ -277,13 +277,8 @@ class ClockifyTracker:
         are written, so a publish of what Clockify already has sends no write."""
         if not specs:
             return []
-        try:
-            publisher = _Publisher(self)
-        except TrackerTransientError as exc:
-            if isinstance(exc, TrackerUnavailable):
-                raise
-            raise TrackerUnavailable(f"Clockify is unreachable: {exc}") from None
-        return publisher.run(specs)
+        publisher = reachable("Clockify", lambda: _Publisher(self))
+        return publish_each("Clockify", specs, publisher.one)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -360,22 +355,6 @@ class _Publisher:
         for tasks in self.tasks.values():
             for code, group in by_code(tasks).items():
                 self.task_codes.setdefault(code, []).extend(group)
-
-    def run(self, specs: Sequence[TaskPublication]) -> list[PublishOutcome]:
-        outcomes = []
-        for spec in specs:
-            try:
-                outcomes.append(self.one(spec))
-            except (TrackerAuthError, TrackerUnavailable):
-                raise
-            except TrackerTransientError as exc:
-                raise TrackerUnavailable(
-                    f"Clockify stopped answering while publishing {spec.code}: {exc}"
-                ) from None
-            except (TrackerError, ValueError) as exc:
-                log.warning("Clockify: publishing %s failed: %s", spec.code, exc)
-                outcomes.append(PublishOutcome(spec.code, "failed", error=str(exc)))
-        return outcomes
 
     def one(self, spec: TaskPublication) -> PublishOutcome:
         writes = self.api.writes_sent

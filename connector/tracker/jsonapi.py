@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import requests
@@ -27,7 +27,7 @@ from urllib3.exceptions import NewConnectionError
 from connector.http.redaction import install_log_redaction, redact_text, redact_url
 from connector.http.retry import RetryPolicy, parse_retry_after
 from connector.http.throttle import Throttle
-from connector.tracker.base import task_code_from_name
+from connector.tracker.base import PublishOutcome, TaskPublication, task_code_from_name
 from connector.tracker.client import tracker_retry_policy
 from connector.tracker.errors import (
     TrackerApiError,
@@ -41,6 +41,7 @@ from connector.tracker.errors import (
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Params = Mapping[str, str | int | Sequence[str]]
 Item = dict[str, Any]
 
@@ -371,3 +372,37 @@ def checked_period(begin: date, end: date, employee_ids: Sequence[str] | None) -
     if isinstance(employee_ids, str):
         raise ValueError("employee_ids must be a sequence of ids, not one string")
     return list(dict.fromkeys(employee_ids))
+
+
+# -- publishing ----------------------------------------------------------------------------------
+
+
+def reachable(tracker: str, start: Callable[[], T]) -> T:
+    """``start()`` (the listings a publish begins with); a tracker that does not answer them is
+    ``TrackerUnavailable``."""
+    try:
+        return start()
+    except TrackerUnavailable:
+        raise
+    except TrackerTransientError as exc:
+        raise TrackerUnavailable(f"{tracker} is unreachable: {exc}") from None
+
+
+def publish_each(
+    tracker: str, specs: Sequence[TaskPublication], one: Callable[[TaskPublication], PublishOutcome]
+) -> list[PublishOutcome]:
+    """One outcome per spec, in order: a spec the tracker refuses fails alone; refused credentials
+    or a tracker that stops answering end the call (what was created is found by code next time)."""
+    outcomes = []
+    for spec in specs:
+        try:
+            outcomes.append(one(spec))
+        except (TrackerAuthError, TrackerUnavailable):
+            raise
+        except TrackerTransientError as exc:
+            text = f"{tracker} stopped answering while publishing {spec.code}: {exc}"
+            raise TrackerUnavailable(text) from None
+        except (TrackerError, ValueError) as exc:
+            log.warning("%s: publishing %s failed: %s", tracker, spec.code, exc)
+            outcomes.append(PublishOutcome(spec.code, "failed", error=str(exc)))
+    return outcomes

@@ -54,11 +54,8 @@ from connector.tracker.base import (
 from connector.tracker.client import tracker_retry_policy
 from connector.tracker.errors import (
     NotSupported,
-    TrackerAuthError,
     TrackerError,
     TrackerProtocolError,
-    TrackerTransientError,
-    TrackerUnavailable,
 )
 from connector.tracker.jsonapi import (
     Item,
@@ -71,6 +68,8 @@ from connector.tracker.jsonapi import (
     is_already_done,
     item_id,
     pick,
+    publish_each,
+    reachable,
     ref,
     ref_id,
 )
@@ -275,13 +274,8 @@ class KimaiTracker:
         a publish of what Kimai already has sends no write at all."""
         if not specs:
             return []
-        try:
-            publisher = _Publisher(self)
-        except TrackerTransientError as exc:
-            if isinstance(exc, TrackerUnavailable):
-                raise
-            raise TrackerUnavailable(f"Kimai is unreachable: {exc}") from None
-        return publisher.run(specs)
+        publisher = reachable("Kimai", lambda: _Publisher(self))
+        return publish_each("Kimai", specs, publisher.one)
 
     def _list(self, path: str, params: dict[str, str] | None = None) -> list[Item]:
         return as_list(self.api.get(path, params).body, path)
@@ -310,22 +304,6 @@ class _Publisher:
         self.activity_ids = {item_id(a, "id"): a for a in activities}
         self.teams = {str(t.get("name")): t for t in get("teams")}
         self.fresh_teams: set[str] = set()  # created here: bound wherever a listing cannot say
-
-    def run(self, specs: Sequence[TaskPublication]) -> list[PublishOutcome]:
-        outcomes = []
-        for spec in specs:
-            try:
-                outcomes.append(self.one(spec))
-            except (TrackerAuthError, TrackerUnavailable):
-                raise
-            except TrackerTransientError as exc:
-                raise TrackerUnavailable(
-                    f"Kimai stopped answering while publishing {spec.code}: {exc}"
-                ) from None
-            except (TrackerError, ValueError) as exc:
-                log.warning("Kimai: publishing %s failed: %s", spec.code, exc)
-                outcomes.append(PublishOutcome(spec.code, "failed", error=str(exc)))
-        return outcomes
 
     def one(self, spec: TaskPublication) -> PublishOutcome:
         writes = self.api.writes_sent
