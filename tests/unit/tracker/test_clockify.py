@@ -277,3 +277,24 @@ def test_the_registry_builds_clockify_from_settings() -> None:
     built = tracker_from_settings(configured)
     assert isinstance(built, ClockifyTracker)
     assert built.reports_url == "https://reports.api.clockify.me/v1" and built.project_by == "customer"
+
+
+@pytest.mark.parametrize("process_zone", ["UTC", "Asia/Vladivostok", "America/Los_Angeles"])
+def test_days_are_the_accounts_whatever_the_process_time_zone(
+    clockify: FakeClockify,
+    booked: tuple[ClockifyTracker, str],
+    process_zone: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time as clock
+
+    k, task = booked
+    clockify.add_entry(anna(clockify), task, "2026-03-02T20:30:00+00:00", "2026-03-02T21:30:00+00:00")
+    monkeypatch.setenv("TZ", process_zone)
+    clock.tzset()
+    try:
+        got = [(d.day, d.seconds) for d in k.time_per_day(date(2026, 3, 2), date(2026, 3, 4))]
+    finally:
+        monkeypatch.undo()
+        clock.tzset()
+    assert got == [(date(2026, 3, 2), 1800), (date(2026, 3, 3), 1800)]

@@ -368,3 +368,24 @@ def test_on_a_kimai_hiding_emails_assignees_are_found_by_the_user_search(kimai: 
     assert {m["user"] for m in team["members"]} == {1, anna}
     searches = [r.param("term") for r in kimai.transport.log if r.path == "/api/users" and r.param("term")]
     assert searches == ["anna@example.ru", "ghost@example.ru"]  # once per e-mail and call
+
+
+@pytest.mark.parametrize("process_zone", ["UTC", "Asia/Vladivostok", "America/Los_Angeles"])
+def test_days_do_not_depend_on_the_process_time_zone(
+    kimai: FakeKimai,
+    booked: tuple[KimaiTracker, int, int],
+    process_zone: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time as clock
+
+    k, act, anna = booked
+    kimai.add_entry(anna, act, "2026-03-02T23:30:00+03:00", "2026-03-03T00:30:00+03:00")
+    monkeypatch.setenv("TZ", process_zone)
+    clock.tzset()
+    try:
+        got = [(d.day, d.seconds) for d in k.time_per_day(date(2026, 3, 2), date(2026, 3, 4))]
+    finally:
+        monkeypatch.undo()
+        clock.tzset()
+    assert got == [(date(2026, 3, 2), 1800), (date(2026, 3, 3), 1800)]
