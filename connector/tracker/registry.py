@@ -51,6 +51,7 @@ def tracker_options(settings: Settings) -> dict[str, Any]:
             workspace=settings.tracker_clockify_workspace,
             reports_url=settings.tracker_clockify_reports_url or None,
             project_by=settings.tracker_clockify_project_by,
+            timezone=settings.timezone,  # Clockify reports UTC instants; days are the company's
         )
     return options
 
