@@ -126,3 +126,16 @@ def test_console_pages_smoke_measures_pages_against_the_json_api() -> None:
     assert figures["ratio"] == max(f["ratio"] for f in figures["pages"].values())
     bad = run_script(str(BENCH / "console_pages.py"), "--repeat", "0", timeout=60)
     assert bad.returncode == 2 and "at least 1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_tracker_push_smoke_checks_budgets_and_truth_for_both_kinds() -> None:
+    done = run_script(
+        str(BENCH / "tracker_push.py"), "--tasks", "50", "--employees", "10", "--days", "3", "--repeat", "1"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = last_json(done.stdout)
+    for kind in ("kimai", "clockify"):
+        f = figures[kind]
+        assert f["created"] >= f["tasks"] and f["failed"] == 0
+        assert f["requests_per_created"] <= 2.0 and f["nochange_writes"] == 0
+        assert f["truth_equal"] is True and f["pull_requests"] <= f["pull_pages_bound"] + 2
