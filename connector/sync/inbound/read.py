@@ -24,7 +24,7 @@ from connector.mapping.online import entity_sets
 from connector.mapping.schema import Mapping
 from connector.onec.client import ODataClient
 from connector.onec.errors import OneCError
-from connector.onec.query import Expr, guid
+from connector.onec.query import Expr, Query, guid
 
 log = logging.getLogger("connector.sync.inbound.read")
 
@@ -171,6 +171,11 @@ def _and(flt: Expr | None, refs: AnyRef) -> Expr:
     return refs if flt is None else flt & refs
 
 
+MAX_QUERY_STRING = 2048
+"""Longest query string a read by refs sends: IIS, which 1C is often published on, refuses longer
+ones by default (``maxQueryString``); Apache allows 8,190 for the whole request line."""
+
+
 def read_refs(
     client: ODataClient,
     entity_set: str,
@@ -179,7 +184,65 @@ def read_refs(
     select: Sequence[str],
     expand: Sequence[str],
 ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """``(objects, filtered_out_refs, missing_refs)`` for one batch of refs."""
+    """``(objects, filtered_out_refs, missing_refs)`` for a batch of refs, read with as few
+    requests as ``MAX_QUERY_STRING`` allows (one, for a few dozen refs and a plain mapping)."""
+    found: list[dict[str, Any]] = []
+    filtered: list[str] = []
+    missing: list[str] = []
+    for part in _within_limit(client, entity_set, list(refs), flt, select, expand):
+        objects, out, gone = _read_refs(client, entity_set, part, flt, select, expand)
+        found += objects
+        filtered += out
+        missing += gone
+    return found, filtered, missing
+
+
+def _within_limit(
+    client: ODataClient,
+    entity_set: str,
+    refs: list[str],
+    flt: Expr | None,
+    select: Sequence[str],
+    expand: Sequence[str],
+) -> Iterator[list[str]]:
+    """``refs`` in consecutive parts whose reads stay within ``MAX_QUERY_STRING`` (at least one
+    ref per part). Every GUID has the same length, so one more ref adds the same to the query."""
+    if len(refs) <= 1:
+        if refs:
+            yield refs
+        return
+
+    def length(n: int) -> int:
+        batch = AnyRef(tuple(refs[:n]))
+        query = Query(
+            entity_set,
+            filter=_and(flt, batch),
+            select=tuple(["Ref_Key", *select] if select and "Ref_Key" not in select else select),
+            expand=tuple(expand),
+            order_by=("Ref_Key",),
+            top=n + 1,
+        )
+        return len(query.query_string(client.tz))
+
+    one, two = length(1), length(2)
+    most = max(1, 1 + (MAX_QUERY_STRING - one) // max(1, two - one))
+    base, extra = divmod(len(refs), -(-len(refs) // most))  # even parts: 40 → 14, 13, 13, not 18, 18, 4
+    start = 0
+    while start < len(refs):
+        size = base + (1 if extra > 0 else 0)
+        extra -= 1
+        yield refs[start : start + size]
+        start += size
+
+
+def _read_refs(
+    client: ODataClient,
+    entity_set: str,
+    refs: Sequence[str],
+    flt: Expr | None,
+    select: Sequence[str],
+    expand: Sequence[str],
+) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     if not refs:
         return [], [], []
     batch = AnyRef(tuple(refs))

@@ -11,6 +11,7 @@ returns, and closes those tasks; a condition 1C refuses is checked in the connec
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from connector.sync.core.directory import UserDirectory
 from connector.sync.core.transform import transform
 from connector.sync.inbound.engine import InboundEngine
 from connector.sync.inbound.items import mapping_select
-from connector.sync.inbound.read import MappingFilter
+from connector.sync.inbound.read import MAX_QUERY_STRING, MappingFilter
 from testbed.mock1c import MockOneC
 from tests.integration.inbound.helpers import (
     admin_create,
@@ -307,6 +308,14 @@ def test_objects_leaving_the_scope_between_full_syncs_close_their_tasks(
     admin_patch(onec, TASKS, unplanned, {"Стадия": "НеЗапланирована"})  # open_when false
     admin_patch(onec, TASKS, closed_stage, {"Закрыта": True})
     onec.reset_stats()
+    by_ref: list[int] = []
+
+    def record(resp: requests.Response, *args: Any, **kwargs: Any) -> None:
+        query = resp.request.url.partition("?")[2] if resp.request.url else ""
+        if "Ref_Key%20eq%20guid" in query:
+            by_ref.append(len(query))
+
+    runtime.onec.http.session.hooks["response"].append(record)
 
     second = engine.run(None, trigger="full")
 
@@ -321,6 +330,7 @@ def test_objects_leaving_the_scope_between_full_syncs_close_their_tasks(
     read = requests.get(f"{onec.admin_url}/stats", timeout=10).json()["objects_by_entity_set"]
     assert read[INTERESTS] == len(service) - 4 + 3
     assert read[TASKS] == len(projects) - 2 + 2
+    assert by_ref and max(by_ref) <= MAX_QUERY_STRING, "reads by ref stay within IIS's default limit"
 
     third = engine.run(None, trigger="full")
     assert third.changed == 0 and third.counters.get("closed", 0) == 0
@@ -363,3 +373,38 @@ def test_a_condition_1c_refuses_is_checked_in_the_connector(
     }
     opened = {link.onec_ref for link in links(runtime).values() if link.status == "open"}
     assert opened == expected
+
+
+def test_validate_online_says_what_is_filtered_in_1c_and_what_in_the_connector(
+    base: MockOneC, tmp_path: Path
+) -> None:
+    from tests.integration.cli.test_cli import run
+
+    mappings = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS_DIR, mappings)
+    path = mappings / "projects.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(
+        text.replace('closed_when: "Закрыта or', 'closed_when: "Description|length > 200 or Закрыта or'),
+        "utf-8",
+    )
+    env = {
+        "ONEC_BRIDGE_ONEC_URL": base.base_url,
+        "ONEC_BRIDGE_ONEC_USER": base.user,
+        "ONEC_BRIDGE_ONEC_PASSWORD": base.password,
+    }
+    done = run("validate", str(mappings), "--online", cwd=tmp_path, **env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    service = lines.index(next(line for line in lines if "(service, service)" in line))
+    assert lines[service + 1].strip().startswith("filtered in 1C: source.filter: ВидИнтереса eq 'Сервис'")
+    assert lines[service + 2].strip() == (
+        "checked in the connector only: nothing (1C returns exactly the objects the conditions keep)"
+    )
+    projects = lines.index(next(line for line in lines if "(projects, project)" in line))
+    assert "closed_when: not (Description|length > 200 or Закрыта or " in lines[projects + 1]
+    assert (
+        lines[projects + 2]
+        .strip()
+        .startswith("checked in the connector only: closed_when: Description|length")
+    )

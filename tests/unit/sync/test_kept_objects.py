@@ -99,3 +99,31 @@ def test_other_errors_are_raised() -> None:
 
     with pytest.raises(Fatal):
         read(KeptObjects(), Down((), {}))
+
+
+def test_reads_by_ref_are_cut_to_the_longest_query_string_1c_takes() -> None:
+    import uuid
+
+    from connector.onec.query import Query
+    from connector.sync.inbound.items import mapping_select
+    from connector.sync.inbound.read import MAX_QUERY_STRING, AnyRef, _within_limit
+
+    class Client:
+        tz = TZ
+
+    refs = [str(uuid.uuid4()) for _ in range(40)]
+    assert SERVICE.source is not None
+    flt, select, expand = MappingFilter.of(SERVICE), mapping_select(SERVICE), SERVICE.source.expand
+    parts = list(_within_limit(Client(), SERVICE.source.entity_set, refs, flt, select, expand))  # type: ignore[arg-type]
+    assert [r for p in parts for r in p] == refs and max(map(len, parts)) - min(map(len, parts)) <= 1
+    for part in parts:
+        query = Query(
+            SERVICE.source.entity_set,
+            filter=flt & AnyRef(tuple(part)),  # type: ignore[operator]
+            select=("Ref_Key", *select),
+            expand=tuple(expand),
+            order_by=("Ref_Key",),
+            top=len(part) + 1,
+        )
+        assert len(query.query_string(TZ)) <= MAX_QUERY_STRING
+    assert len(parts) == 3
