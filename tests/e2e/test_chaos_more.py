@@ -54,6 +54,7 @@ def run_onec_down(loop: ChaosLoop, days: int, down_cycles: int) -> None:
     converge(loop, first, last, deadline_s=240)
 
 
+@pytest.mark.chaos_long  # 20 s of 1C down and back: behind `make chaos`, which CI runs too
 def test_onec_down_then_catch_up(loop: ChaosLoop) -> None:
     run_onec_down(loop, days=2, down_cycles=1)
 

@@ -195,6 +195,9 @@ def run_replicas(loop: ChaosLoop, *, rounds: int, seed: int) -> None:
         assert state_ == "done" or (state_ == "parked" and reason), (key, state_, reason)
 
 
+# 20 s of two replicas under load: behind `make chaos` (CI runs it too); the quick check of
+# replicas in make test is tests/integration/service/test_replicas.py
+@pytest.mark.chaos_long
 def test_two_replicas_on_postgresql_under_load(loop: ChaosLoop) -> None:
     run_replicas(loop, rounds=3, seed=1)
 
