@@ -43,6 +43,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, nodes
 
 from connector.mapping.crm_model import BUILTIN, EntitySet, FieldKind
+from connector.mapping.odata_expr import Atom, Cmp, Cond, all_of, any_of, negate, render
 from connector.mapping.schema import Mapping
 from connector.mapping.templates import ENV, TemplateProblem
 
@@ -50,89 +51,6 @@ EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 EMPTY_DATE = "datetime'0001-01-01T00:00:00'"
 _LOWER_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _LIKE_SPECIAL = frozenset("%_[]^\\")
-
-
-# --- a condition in 1C's dialect: a tiny tree so constants fold and rendering is exact ---------
-
-
-@dataclass(frozen=True)
-class _Atom:
-    """A condition 1C cannot negate by itself (a function call): negated as ``not (…)``."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class _Cmp:
-    """``left op right``; negated by flipping the operator (same meaning in 1C, NULLs included)."""
-
-    left: str
-    op: str
-    right: str
-
-
-@dataclass(frozen=True)
-class _Op:
-    op: str  # "and" | "or"
-    parts: tuple[Cond, ...]
-
-
-@dataclass(frozen=True)
-class _Not:
-    inner: Cond
-
-
-Cond = bool | _Atom | _Cmp | _Op | _Not
-_NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "gt": "le", "le": "gt"}
-
-
-def _join(op: str, parts: tuple[Cond, ...]) -> Cond:
-    absorbing, neutral = (False, True) if op == "and" else (True, False)
-    out: list[Cond] = []
-    for p in parts:
-        if p is absorbing:
-            return absorbing
-        if p is neutral:
-            continue
-        out.extend(p.parts if isinstance(p, _Op) and p.op == op else (p,))
-    out = list(dict.fromkeys(out))
-    return neutral if not out else out[0] if len(out) == 1 else _Op(op, tuple(out))
-
-
-def _and(*parts: Cond) -> Cond:
-    return _join("and", parts)
-
-
-def _or(*parts: Cond) -> Cond:
-    return _join("or", parts)
-
-
-def _not(c: Cond) -> Cond:
-    """Negation pushed down to the comparisons (De Morgan holds in SQL's logic too)."""
-    if isinstance(c, bool):
-        return not c
-    if isinstance(c, _Cmp):
-        return _Cmp(c.left, _NEGATED[c.op], c.right)
-    if isinstance(c, _Op):
-        return _join("or" if c.op == "and" else "and", tuple(_not(p) for p in c.parts))
-    return c.inner if isinstance(c, _Not) else _Not(c)
-
-
-def render(c: Cond) -> str:
-    """``c`` as ``$filter`` text, every compound part parenthesised (1C's ``not`` binds looser
-    than in generic OData, so nothing is left to precedence)."""
-    if c is True:
-        return "true"
-    if c is False:
-        return "false"
-    if isinstance(c, _Atom):
-        return c.text
-    if isinstance(c, _Cmp):
-        return f"{c.left} {c.op} {c.right}"
-    if isinstance(c, _Not):
-        return f"not ({render(c.inner)})"
-    simple = (_Atom, _Cmp)
-    return f" {c.op} ".join(render(p) if isinstance(p, simple) else f"({render(p)})" for p in c.parts)
 
 
 # --- literals ----------------------------------------------------------------------------------
@@ -205,11 +123,11 @@ class _Compiler:
     def bounds(self, node: nodes.Node) -> Bounds:
         if isinstance(node, nodes.And | nodes.Or):
             a, b = self.bounds(node.left), self.bounds(node.right)
-            join = _and if isinstance(node, nodes.And) else _or
+            join = all_of if isinstance(node, nodes.And) else any_of
             return Bounds(join(a.upper, b.upper), join(a.lower, b.lower), a.exact and b.exact)
         if isinstance(node, nodes.Not):
             inner = self.bounds(node.node)
-            return Bounds(_not(inner.lower), _not(inner.upper), inner.exact)
+            return Bounds(negate(inner.lower), negate(inner.upper), inner.exact)
         if isinstance(node, nodes.Const):
             if isinstance(node.value, bool) or node.value is None:
                 return Bounds.of(bool(node.value))
@@ -240,7 +158,7 @@ class _Compiler:
             kind = target.kinds.get(node.attr) if target is not None else None
             if target is None or kind is None or f"{nav}_Key" not in self.es.fields:
                 return None
-            guard = _Cmp(f"{nav}_Key", "ne", f"guid'{EMPTY_GUID}'")
+            guard = Cmp(f"{nav}_Key", "ne", f"guid'{EMPTY_GUID}'")
             members = target.members.get(node.attr, frozenset())
             return _Path(f"{nav}/{node.attr}", kind, members, guard, f"{nav}.{node.attr}")
         return None
@@ -248,24 +166,24 @@ class _Compiler:
     def truth(self, p: _Path) -> Bounds:
         """Where the field's value is truthy for Jinja."""
         if p.kind is None:  # an expanded reference: filled
-            return Bounds.of(_Cmp(f"{p.odata}_Key", "ne", f"guid'{EMPTY_GUID}'"))
+            return Bounds.of(Cmp(f"{p.odata}_Key", "ne", f"guid'{EMPTY_GUID}'"))
         atom: Cond
         if p.kind == "bool":
-            atom = _Cmp(p.odata, "eq", "true")
+            atom = Cmp(p.odata, "eq", "true")
         elif p.kind == "number":
-            atom = _Cmp(p.odata, "ne", "0")
+            atom = Cmp(p.odata, "ne", "0")
         elif p.kind == "date":
-            atom = _Cmp(p.odata, "ne", EMPTY_DATE)
+            atom = Cmp(p.odata, "ne", EMPTY_DATE)
         elif p.kind == "ref":
-            atom = _Cmp(p.odata, "ne", f"guid'{EMPTY_GUID}'")
+            atom = Cmp(p.odata, "ne", f"guid'{EMPTY_GUID}'")
         elif p.kind == "key":
             atom = True
         elif p.kind == "enum":
-            atom = _Cmp(p.odata, "ne", "''")
+            atom = Cmp(p.odata, "ne", "''")
         else:  # a string: blank after stripping is false; 1C strips spaces at most
             self.client.append(f"{p.shown} (a string that is only white space counts as empty)")
-            return Bounds(_and(p.guard, _Cmp(p.odata, "ne", "''")), False, False)
-        return Bounds.of(_and(p.guard, atom))
+            return Bounds(all_of(p.guard, Cmp(p.odata, "ne", "''")), False, False)
+        return Bounds.of(all_of(p.guard, atom))
 
     # comparisons -------------------------------------------------------------------------------
 
@@ -286,17 +204,17 @@ class _Compiler:
                 return self.loose(node, "`in` needs a list of literals")
             each = [self.equal(p, v, node) for v in values]
             hit = Bounds(
-                _or(*(b.upper for b in each)), _or(*(b.lower for b in each)), all(b.exact for b in each)
+                any_of(*(b.upper for b in each)), any_of(*(b.lower for b in each)), all(b.exact for b in each)
             )
-            return hit if op == "in" else Bounds(_not(hit.lower), _not(hit.upper), hit.exact)
+            return hit if op == "in" else Bounds(negate(hit.lower), negate(hit.upper), hit.exact)
         value = self.literal(right)
         if value is _NOT_LITERAL:
             return self.loose(node, "compared with something other than a literal")
         if op in ("eq", "ne"):
             hit = self.equal(p, value, node)
-            return hit if op == "eq" else Bounds(_not(hit.lower), _not(hit.upper), hit.exact)
+            return hit if op == "eq" else Bounds(negate(hit.lower), negate(hit.upper), hit.exact)
         if p.kind == "number" and _number(value) is not None:
-            return Bounds.of(_and(p.guard, _Cmp(p.odata, _ODATA_OP[op], str(_number(value)))))
+            return Bounds.of(all_of(p.guard, Cmp(p.odata, _ODATA_OP[op], str(_number(value)))))
         return self.loose(node, "an ordering comparison of anything but a number and a number literal")
 
     def equal(self, p: _Path, value: Any, node: nodes.Node) -> Bounds:
@@ -304,27 +222,27 @@ class _Compiler:
         kind = p.kind
         if kind is None:  # the expanded reference itself: only `== none` is meaningful
             if value is None:
-                return Bounds.of(_Cmp(f"{p.odata}_Key", "eq", f"guid'{EMPTY_GUID}'"))
+                return Bounds.of(Cmp(f"{p.odata}_Key", "eq", f"guid'{EMPTY_GUID}'"))
             return self.loose(node, "an expanded reference compared with a literal")
         if value is None:
             empty = {"date": EMPTY_DATE, "ref": f"guid'{EMPTY_GUID}'"}.get(kind)
-            return Bounds.of(_and(p.guard, _Cmp(p.odata, "eq", empty)) if empty else False)
+            return Bounds.of(all_of(p.guard, Cmp(p.odata, "eq", empty)) if empty else False)
         if kind == "bool" and isinstance(value, bool):
-            return Bounds.of(_and(p.guard, _Cmp(p.odata, "eq", "true" if value else "false")))
+            return Bounds.of(all_of(p.guard, Cmp(p.odata, "eq", "true" if value else "false")))
         if kind == "number" and _number(value) is not None:
-            return Bounds.of(_and(p.guard, _Cmp(p.odata, "eq", str(_number(value)))))
+            return Bounds.of(all_of(p.guard, Cmp(p.odata, "eq", str(_number(value)))))
         if kind in ("ref", "key") and isinstance(value, str) and _LOWER_GUID.match(value):
-            return Bounds.of(_and(p.guard, _Cmp(p.odata, "eq", f"guid'{value}'")))
+            return Bounds.of(all_of(p.guard, Cmp(p.odata, "eq", f"guid'{value}'")))
         if kind == "enum" and isinstance(value, str) and (value in p.members or value == ""):
-            return Bounds.of(_and(p.guard, _Cmp(p.odata, "eq", _string(value))))
+            return Bounds.of(all_of(p.guard, Cmp(p.odata, "eq", _string(value))))
         if kind in ("string", "enum") and isinstance(value, str):
             if value != value.rstrip():  # the connector's value is stripped: never equal
                 return Bounds.of(False)
             if not value or _LIKE_SPECIAL & set(value):
                 return self.loose(node, "a string 1C cannot be asked to match exactly")
             self.client.append(f"{show(node)} (1C compares strings case-insensitively)")
-            starts = _Atom(f"startswith({p.odata},{_string(value)})")
-            return Bounds(_and(p.guard, starts), False, False)
+            starts = Atom(f"startswith({p.odata},{_string(value)})")
+            return Bounds(all_of(p.guard, starts), False, False)
         return self.loose(node, f"a {kind} field compared with {type(value).__name__}")
 
     def test(self, node: nodes.Test) -> Bounds:
@@ -456,12 +374,12 @@ def _server_filter(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> Server
     client: list[str] = []
     if es.kinds.get("DeletionMark") == "bool":
         if not _has_conjunct(source.filter, "DeletionMark eq false"):
-            parts.append(_Cmp("DeletionMark", "eq", "false"))
+            parts.append(Cmp("DeletionMark", "eq", "false"))
             in_1c.append("DeletionMark eq false (a deleted object closes its task)")
     else:
         exact = False
         client.append("DeletionMark (not a known field of this set)")
-    for key, negate in (("open_when", False), ("closed_when", True)):
+    for key, negated in (("open_when", False), ("closed_when", True)):
         text = getattr(task, key)
         if not text:
             continue
@@ -471,14 +389,14 @@ def _server_filter(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> Server
             exact = False
             client.append(f"{key}: {text}")
             continue
-        part = _not(bounds.lower) if negate else bounds.upper
+        part = negate(bounds.lower) if negated else bounds.upper
         exact = exact and bounds.exact
         client.extend(f"{key}: {item}" for item in loose)
         if part is not True:
             parts.append(part)
-            shown = f"not ({text})" if negate else text
+            shown = f"not ({text})" if negated else text
             in_1c.append(f"{key}: {shown}" + ("" if bounds.exact else " (in part)"))
-    compiled = _and(*parts)
+    compiled = all_of(*parts)
     if compiled is False:  # nothing can be kept: still a filter 1C evaluates cheaply
         compiled_text: str | None = "Ref_Key eq guid'" + EMPTY_GUID + "'"
     else:

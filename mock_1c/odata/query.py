@@ -85,8 +85,10 @@ def parse_and_compile(ib: InfoBase, es: EntitySet, text: str) -> tuple[Any, Call
 
 
 def key_access(tree: Any) -> Any:
-    """How the filter reaches rows through the ``Ref_Key`` index (``odata_filter.KeyAccess``)."""
-    return _filter_module().key_access(tree)
+    """How the filter reaches rows through the ``Ref_Key`` index (``odata_filter_keys.KeyAccess``)."""
+    from mock_1c.odata_filter_keys import key_access as access
+
+    return access(tree)
 
 
 def compile_rest(ib: InfoBase, es: EntitySet, access: Any) -> Callable[[Entity], bool] | None:

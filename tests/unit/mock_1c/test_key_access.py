@@ -12,7 +12,8 @@ import pytest
 
 from mock_1c.infobase import InfoBase
 from mock_1c.odata.service import ODataRequest, ODataService
-from mock_1c.odata_filter import key_access, parse_filter
+from mock_1c.odata_filter import parse_filter
+from mock_1c.odata_filter_keys import key_access
 from mock_1c.seed import SeedCounts, generate
 
 SET = "Document_CRM_Интерес"
