@@ -94,9 +94,14 @@ Figures (`large` seed: 21,938 objects read, 11,808 tasks created; 2-core shared 
   the first page of each set, for which 1C filters the whole set — weigh less); peak RSS 1.029;
   0 link rows differing. Idle tick at 10 ×: exchange plan 1 request; scan 41 (projects, budget
   42) and 78 (service, budget 79). Webhook → feed at 10 × over 1,000 e-mails: median 53 ms,
-  p99 93 ms. What still grows is SQLite's: a unique index on random GUIDs dirties more pages
-  per commit as the store grows (an isolated insert of 12,000 vs 120,000 link rows in pages of
-  1,000: 16 → 30 µs per row, the commit 6 → 16), the same for both sides.
+  p99 93 ms. Three more runs within the hour: ratio 0.91 and 1.07 on a quiet box, 1.24 at load
+  6 (the CPU-bound connector loses more to other work than the bare script, which waits on 1C);
+  per object 10 × ÷ 1 ×: connector 0.72–0.79 (1.31 at load 6), bare 0.66–1.17 — the 1 × run
+  lasts 1–2 s, so its per-object figure carries most of the noise — and the bare script's time
+  on 1C's answers alone 0.53–0.88 per object (the mock's paging cost is flat); RSS 1.025–1.034.
+  What still grows is SQLite's: a unique index on random GUIDs dirties more pages per commit as
+  the store grows (an isolated insert of 12,000 vs 120,000 link rows in pages of 1,000: 16 → 30
+  µs per row, the commit 6 → 16), the same for both sides.
 Where the CPU still goes (cProfile, before round 6): JSON decoding of the pages ≈ 0.17 s (the
 same in the bare script) and the typed conversion ≈ 0.1 s run in the read-ahead thread;
 transform ≈ 0.4 s (Jinja sandbox render ≈ 0.13, unpadding the read fields ≈ 0.07, the frozen
