@@ -323,10 +323,17 @@ def _project(o: dict[str, Any]) -> dict[str, Any] | None:
         "people": _people(o["Исполнитель_Key"], *(r["Пользователь_Key"] for r in o["Участники"])),
         "planned_minutes": _minutes(o["ПлановыеТрудозатраты"]),
         "parent_code": owner["Code"].strip() or None,
-        # progress for the early warning: stored with the link, not hashed (planned dates: the
-        # connector's progress reads them as text, and typed reading gives datetimes, so none)
-        "progress": _percent(o["ПроцентВыполнения"]),
+        # progress for the early warning: stored with the link, not hashed
+        "progress": _percent(o["ПроцентВыполнения"])
+        | _day("planned_start", o.get("ПлановаяДатаНачала"))
+        | _day("planned_finish", o.get("ДатаОкончания")),
     }
+
+
+def _day(key: str, value: Any) -> dict[str, str]:
+    """A 1C date as the ISO day the early warning reads (1C's empty date 0001-01-01: none)."""
+    day = value[:10] if isinstance(value, str) else ""
+    return {key: day} if len(day) == 10 and not day.startswith("0001-01-01") else {}
 
 
 def _percent(value: Any) -> dict[str, float]:

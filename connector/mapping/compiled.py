@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping as AnyMapping
+from datetime import datetime
 from typing import Any, Literal
 
 from connector.mapping.crm_model import BUILTIN, EntitySet
@@ -104,8 +105,15 @@ def progress_values(mapping: Mapping, obj: AnyMapping[str, Any]) -> tuple[tuple[
             out.append(("percent_done", float(raw)))
     for key, name in (("planned_start", progress.start_field), ("planned_finish", progress.finish_field)):
         raw = obj.get(name) if name else None
-        day = str(raw)[:10] if isinstance(raw, str) else ""
-        if len(day) == 10 and not day.startswith("0001-01-01"):
+        # The OData client gives 1C's dates as datetimes (in the base's zone); raw JSON as text.
+        day = (
+            raw.date().isoformat()
+            if isinstance(raw, datetime)
+            else str(raw)[:10]
+            if isinstance(raw, str)
+            else ""
+        )
+        if len(day) == 10 and not day.startswith(("0001-01-01", "1-01-01")):
             out.append((key, day))
     return tuple(out)
 

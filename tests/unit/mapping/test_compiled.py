@@ -105,3 +105,26 @@ def test_missing_field_is_an_error_naming_it_not_an_empty_string(maps: dict[str,
 def test_sandbox_refuses_unsafe_attribute_access() -> None:
     with pytest.raises(TemplateProblem, match="unsafe"):
         render("{{ x.__class__.__mro__ }}", {"x": 1})
+
+
+def test_planned_dates_reach_the_progress_signal_as_the_odata_client_gives_them(
+    maps: dict[str, Mapping],
+) -> None:
+    """1C dates arrive from the OData client as datetimes (raw JSON as text): both become ISO days;
+    1C's empty date (0001-01-01) is no date."""
+    from datetime import datetime
+
+    from connector.mapping.compiled import progress_values
+
+    mapping = maps["projects"]
+    as_client = {
+        "ПроцентВыполнения": 40,
+        "ПлановаяДатаНачала": datetime(2026, 3, 2, 0, 0),
+        "ДатаОкончания": datetime(1, 1, 1, 0, 0),
+    }
+    assert dict(progress_values(mapping, as_client)) == {"percent_done": 40.0, "planned_start": "2026-03-02"}
+    as_json = {"ПлановаяДатаНачала": "2026-03-02T00:00:00", "ДатаОкончания": "2026-04-30T00:00:00"}
+    assert dict(progress_values(mapping, as_json)) == {
+        "planned_start": "2026-03-02",
+        "planned_finish": "2026-04-30",
+    }
