@@ -22,6 +22,16 @@ def account(team_feed: tuple[FakeFeed, str]) -> Iterator[MockTracker]:
         yield mt
 
 
+@pytest.fixture(scope="module")
+def refusing(team_feed: tuple[FakeFeed, str]) -> Iterator[MockTracker]:
+    """One account for the requests it must refuse: a refused request changes nothing, so they
+    share it (each test checks the refusal; the last checks that no entry was ever made)."""
+    fake, url = team_feed
+    with running_mock_tracker(feed_url=url, feed_token=fake.token) as mt:
+        mt.sync_feed()
+        yield mt
+
+
 def _add(mt: MockTracker, **body: str) -> requests.Response:
     return requests.post(f"{mt.admin_url}/entries", json=body, timeout=10)
 
@@ -93,7 +103,7 @@ def test_edits_and_deletions_are_reflected_everywhere(account: MockTracker) -> N
         ({"extra": 1}, "extra"),
     ],
 )
-def test_bad_entries_are_refused_with_a_reason(account: MockTracker, body: dict, reason: str) -> None:
+def test_bad_entries_are_refused_with_a_reason(refusing: MockTracker, body: dict, reason: str) -> None:
     full = {
         "employee_email": IVANOV,
         "task_code": "CRM-000101",
@@ -101,14 +111,16 @@ def test_bad_entries_are_refused_with_a_reason(account: MockTracker, body: dict,
         "end": "2026-03-05T11:00:00+03:00",
         **body,
     }
-    resp = _add(account, **full)
+    resp = _add(refusing, **full)
     assert resp.status_code == 400
     assert resp.json()["status"] == "error" and reason in resp.json()["message"]
     assert "Traceback" not in resp.text
 
 
-def test_patching_a_missing_entry_is_404(account: MockTracker) -> None:
-    resp = requests.patch(f"{account.admin_url}/entries/424242", json={"task_code": "CRM-000101"}, timeout=10)
+def test_patching_a_missing_entry_is_404(refusing: MockTracker) -> None:
+    resp = requests.patch(
+        f"{refusing.admin_url}/entries/424242", json={"task_code": "CRM-000101"}, timeout=10
+    )
     assert resp.status_code == 404 and resp.json() == {"status": "error", "message": "no such entry"}
 
 
@@ -121,16 +133,16 @@ def test_patching_a_missing_entry_is_404(account: MockTracker) -> None:
         {"begin": "2026-03-06", "end": "2026-03-05"},
     ],
 )
-def test_truth_needs_a_valid_period(account: MockTracker, params: dict) -> None:
-    resp = requests.get(f"{account.admin_url}/truth", params=params, timeout=10)
+def test_truth_needs_a_valid_period(refusing: MockTracker, params: dict) -> None:
+    resp = requests.get(f"{refusing.admin_url}/truth", params=params, timeout=10)
     assert resp.status_code == 400 and resp.json()["status"] == "error"
 
 
 @pytest.mark.parametrize(
     "body", [{"start": "2026-03-02"}, {"start": "x", "days": 3}, {"start": "2026-03-02", "days": 0}]
 )
-def test_simulate_refuses_bad_requests(account: MockTracker, body: dict) -> None:
-    resp = requests.post(f"{account.admin_url}/simulate", json=body, timeout=10)
+def test_simulate_refuses_bad_requests(refusing: MockTracker, body: dict) -> None:
+    resp = requests.post(f"{refusing.admin_url}/simulate", json=body, timeout=10)
     assert resp.status_code == 400 and resp.json()["status"] == "error"
 
 
@@ -179,6 +191,10 @@ def test_state_survives_a_restart_with_db(team_feed: tuple[FakeFeed, str], tmp_p
 
 
 @pytest.mark.parametrize("params", [{"begin": "05.03.2026"}, {"end": "2026-02-30"}])
-def test_entries_listing_refuses_bad_days(account: MockTracker, params: dict) -> None:
-    resp = requests.get(f"{account.admin_url}/entries", params=params, timeout=10)
+def test_entries_listing_refuses_bad_days(refusing: MockTracker, params: dict) -> None:
+    resp = requests.get(f"{refusing.admin_url}/entries", params=params, timeout=10)
     assert resp.status_code == 400 and resp.json()["status"] == "error"
+
+
+def test_the_refused_requests_made_no_entry(refusing: MockTracker) -> None:
+    assert requests.get(f"{refusing.admin_url}/entries", timeout=10).json()["items"] == []
