@@ -622,6 +622,15 @@ def billing_periods() -> None:
     print_rows("billed periods", rows)
 
 
+def configured_tracker(runtime: Runtime) -> Any:
+    """The runtime's tracker; settings it cannot be built from end the command in one line."""
+    try:
+        return runtime.tracker
+    except ValueError as exc:
+        runtime.close()
+        fail(str(exc), 2)
+
+
 @tracker_app.command("push")
 def tracker_push() -> None:
     """Push the tasks that changed since the last push to a tracker whose API takes tasks
@@ -631,13 +640,13 @@ def tracker_push() -> None:
     settings = load_settings()
     runtime = open_runtime(settings)
     try:
-        if not runtime.tracker.capabilities.publish_tasks:
+        ensure_reachable(settings, onec=False, tracker=True)
+        if not configured_tracker(runtime).capabilities.publish_tasks:
             fail(
                 f"the {settings.tracker_kind} tracker cannot take tasks through its API: its account "
                 "imports the task feed; `onec-bridge tracker pending` lists what to create by hand",
                 2,
             )
-        ensure_reachable(settings, onec=False, tracker=True)
         result = push_tasks(runtime, trigger="manual")
     finally:
         runtime.close()
@@ -663,7 +672,7 @@ def tracker_pending(
     runtime = open_runtime(settings)
     try:
         ensure_reachable(settings, onec=False, tracker=True)
-        in_tracker = runtime.tracker.tasks()
+        in_tracker = configured_tracker(runtime).tasks()
         with runtime.sessions() as session:
             rows = [p.as_dict() for p in pending_tasks(session, in_tracker)]
     finally:

@@ -107,3 +107,20 @@ def test_an_unknown_kind_is_refused_by_name(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     assert "ONEC_BRIDGE_TRACKER_KIND" in result.stderr and "kimai" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["tracker", "push"], ["tracker", "pending"]])
+def test_tracker_commands_without_a_key_say_so_in_one_line(command: list[str], tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEC_BRIDGE_")}
+    env = {
+        **clean,
+        "ONEC_BRIDGE_MAPPINGS_DIR": str(REPO_ROOT / "mappings"),
+        "ONEC_BRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "ONEC_BRIDGE_TRACKER_KIND": "kimai",
+    }
+    result = subprocess.run(
+        [script("onec-bridge"), *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [x for x in result.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "ONEC_BRIDGE_TRACKER_API_KEY" in lines[0] and "Traceback" not in result.stderr
