@@ -35,6 +35,7 @@ from connector.sync.labour.deliver import deliver_pending
 from connector.sync.labour.deliver_odata import DAY_FIELDS
 from connector.sync.labour.engine import LabourEngine
 from connector.sync.push.engine import push_tasks
+from testbed.connector_app import ADMIN_TOKEN, serve_runtime
 from testbed.mock1c import MockOneC, running_mock_1c
 from testbed.mocktracker import MockTracker, running_mock_tracker
 
@@ -151,6 +152,7 @@ def loop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             tracker_clockify_workspace=workspace,
             tracker_rate_limit=200,
             tracker_timeout=1.0,
+            admin_token=SecretStr(ADMIN_TOKEN),
         )
         runtime = Runtime.from_settings(settings)
         try:
@@ -185,6 +187,10 @@ def test_the_whole_loop_with_a_tracker_that_takes_tasks(loop: Loop) -> None:
     ids = [links[c].tracker_task_id for c in open_codes]
     assert len(set(ids)) == len(ids)  # one tracker object per task
     assert set(pushed.unmatched_emails) == {loop.left_out}
+    with serve_runtime(loop.runtime) as app:  # the operator's view of the same
+        unmatched = requests.get(app.url + "/api/unmatched-employees", headers=app.admin_headers, timeout=30)
+    missing = [i for i in unmatched.json()["items"] if i["side"] == "tracker_missing"]
+    assert [i["email"] for i in missing] == [loop.left_out.lower()] and missing[0]["tasks"]
     left = requests.get(f"{loop.tracker.admin_url}/faults", timeout=30).json()
     assert not any(left.get(k) for k in ("fail_429", "fail_5xx", "slow_creates")), left  # all were met
 
