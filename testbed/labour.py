@@ -129,19 +129,25 @@ class LabourWorld:
 
     def in_1c(self, first: date, last: date) -> dict[tuple[str, str, date], int]:
         """Minutes per (employee, object, day) in the connector's posted weekly documents."""
-        out: dict[tuple[str, str, date], int] = defaultdict(int)
         with self.client() as c:
-            for doc in c.iter_entities("Document_УчетВремени"):
-                if not doc.get("Posted"):
-                    continue
-                monday = doc["ДатаС"].date()
-                for row in doc.get("Операции") or []:
-                    for i, d in enumerate(DAY_FIELDS):
-                        day = monday + timedelta(days=i)
-                        minutes = round(float(row.get(d + "Длительность") or 0) * 60)
-                        if minutes and first <= day <= last:
-                            out[(doc["Сотрудник_Key"], row["ТТ_Объект"], day)] += minutes
-        return dict(out)
+            return timesheet_minutes(c, first, last)
+
+
+def timesheet_minutes(client: ODataClient, first: date, last: date) -> dict[tuple[str, str, date], int]:
+    """Minutes per (employee, object, day) of ``first..last`` in 1C's posted, unmarked
+    ``Document_УчетВремени`` (the OData channel's weekly documents), read through ``client``."""
+    out: dict[tuple[str, str, date], int] = defaultdict(int)
+    for doc in client.iter_entities("Document_УчетВремени"):
+        if not doc.get("Posted") or doc.get("DeletionMark"):
+            continue
+        monday = doc["ДатаС"].date()
+        for row in doc.get("Операции") or []:
+            for i, d in enumerate(DAY_FIELDS):
+                day = monday + timedelta(days=i)
+                minutes = round(float(row.get(d + "Длительность") or 0) * 60)
+                if minutes and first <= day <= last:
+                    out[(doc["Сотрудник_Key"], row["ТТ_Объект"], day)] += minutes
+    return dict(out)
 
 
 def _feed(tasks: list[dict[str, Any]]) -> FastAPI:

@@ -166,7 +166,7 @@ class TaskSink(Protocol):
 
 
 @runtime_checkable
-class Tracker(Protocol):
+class Tracker(Directory, TimeSource, TaskSink, Protocol):
     """The connector's view of a time tracker: directory + time source (+ task sink).
 
     ``capabilities`` says which roles the adapter plays; engines use a role only when it is
@@ -175,22 +175,6 @@ class Tracker(Protocol):
 
     @property
     def capabilities(self) -> Capabilities: ...
-
-    def employees(self) -> list[TrackerEmployee]: ...
-
-    def tasks(self) -> list[TrackerTask]: ...
-
-    def time_per_day(
-        self, begin: date, end: date, employee_ids: Sequence[str] | None = None
-    ) -> Iterator[DayTime]: ...
-
-    def evidence(
-        self, begin: date, end: date, employee_ids: Sequence[str] | None = None
-    ) -> Iterator[Evidence]: ...
-
-    def publish_tasks(self, specs: Sequence[TaskPublication]) -> list[PublishOutcome]:
-        """See ``TaskSink``; raises ``NotSupported`` unless ``capabilities.publish_tasks``."""
-        ...
 
 
 _CODE_IN_NAME = re.compile(r"^\s*\[\s*([A-Za-zА-Яа-яЁё0-9_.\-]+)\s*\]")

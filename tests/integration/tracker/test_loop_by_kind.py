@@ -11,7 +11,7 @@ closes the task and reopening reopens it.
 from __future__ import annotations
 
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,10 +32,10 @@ from connector.sync.core.model import RoundingRule
 from connector.sync.core.rounding import round_seconds
 from connector.sync.inbound.engine import InboundEngine
 from connector.sync.labour.deliver import deliver_pending
-from connector.sync.labour.deliver_odata import DAY_FIELDS
 from connector.sync.labour.engine import LabourEngine
 from connector.sync.push.engine import push_tasks
 from testbed.connector_app import ADMIN_TOKEN, serve_runtime
+from testbed.labour import timesheet_minutes
 from testbed.mock1c import MockOneC, running_mock_1c
 from testbed.mocktracker import MockTracker, running_mock_tracker
 
@@ -88,19 +88,8 @@ class Loop:
         return out
 
     def in_1c(self, first: date, last: date) -> dict[tuple[str, str, date], int]:
-        out: dict[tuple[str, str, date], int] = defaultdict(int)
         with ODataClient(self.onec.base_url, self.onec.user, self.onec.password, timezone=TZ) as c:
-            for doc in c.iter_entities("Document_УчетВремени"):
-                if not doc.get("Posted") or doc.get("DeletionMark"):
-                    continue
-                monday = doc["ДатаС"].date()
-                for row in doc.get("Операции") or []:
-                    for i, field in enumerate(DAY_FIELDS):
-                        day = monday + timedelta(days=i)
-                        minutes = round(float(row.get(field + "Длительность") or 0) * 60)
-                        if minutes and first <= day <= last:
-                            out[(doc["Сотрудник_Key"], row["ТТ_Объект"], day)] += minutes
-        return dict(out)
+            return timesheet_minutes(c, first, last)
 
     def set_state(self, ref: str, state: str) -> None:
         resp = self.onec.session().patch(
