@@ -9,7 +9,7 @@ page by page must equal the ground truth per employee, task and local day. Slow 
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -21,6 +21,8 @@ from connector.tracker.base import TaskPublication
 from connector.tracker.clockify import ClockifyTracker
 from connector.tracker.errors import TrackerAuthError
 from testbed.mocktracker import MockTracker, running_mock_tracker
+from tests.integration.tracker import support
+from tests.integration.tracker.support import by_code, writes
 
 PEOPLE = [("ivanov.i@crm.example", "Иванов Иван"), ("petrova.a@crm.example", "Петрова Анна")]
 BEGIN, DAYS = date(2026, 3, 2), 5
@@ -40,49 +42,15 @@ def workspace(mock: MockTracker) -> str:
 
 
 def adapter(mock: MockTracker, workspace: str, **options: Any) -> ClockifyTracker:
-    options = {"rate_limit": 500.0, "timeout": 5.0, "sleep": lambda s: time.sleep(min(s, 0.05)), **options}
+    options = {**support.FAST, **options}
     return ClockifyTracker(mock.api_url, mock.api_key, workspace=workspace, **options)
 
 
 def spec(code: str, **fields: Any) -> TaskPublication:
-    base: dict[str, Any] = {
-        "title": f"Задача {code}",
-        "assignee_emails": ("Ivanov.I@crm.example",),
-        "customer": "ООО Ромашка",
-        "planned_minutes": 90,
-    }
-    return TaskPublication(code, **{**base, **fields})
+    return support.spec(code, **{"customer": "ООО Ромашка", "planned_minutes": 90, **fields})
 
 
-def writes(stats: dict[str, Any]) -> int:
-    return sum(
-        n
-        for path, methods in stats["methods"].items()
-        if path.startswith("/api/")
-        for method, statuses in methods.items()
-        if method != "GET"
-        for n in statuses.values()
-    )
-
-
-def by_code(mock: MockTracker) -> dict[str, dict[str, Any]]:
-    tasks = mock.tasks()
-    codes = Counter(t["code"] for t in tasks)
-    assert all(n == 1 for n in codes.values()), f"created twice: {codes}"
-    return {t["code"]: t for t in tasks}
-
-
-SPECS = [
-    spec("PRJ-100", title="Внедрение склада"),
-    spec(
-        "ST-101",
-        parent_code="PRJ-100",
-        parent_title="Внедрение склада",
-        assignee_emails=("petrova.a@crm.example",),
-    ),
-    spec("ST-102", parent_code="PRJ-100", parent_title="Внедрение склада", planned_minutes=45),
-    spec("SRV-7", customer=None, assignee_emails=("ivanov.i@crm.example", "nobody@crm.example")),
-]
+SPECS = support.sample_specs("ООО Ромашка", 90)
 
 
 @pytest.fixture(scope="module")
