@@ -53,7 +53,7 @@ import requests
 from connector.tracker.base import TaskPublication
 from connector.tracker.clockify import ClockifyTracker
 from connector.tracker.kimai import KimaiTracker
-from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.mocktracker import MockTracker, api_writes, running_mock_tracker
 
 START = date(2026, 3, 2)
 KINDS = ("kimai", "clockify")
@@ -88,24 +88,7 @@ def adapter(kind: str, mock: MockTracker) -> KimaiTracker | ClockifyTracker:
     options: dict[str, Any] = {"rate_limit": 1e6, "timeout": 60.0}
     if kind == "kimai":
         return KimaiTracker(mock.api_url, mock.api_key, **options)
-    return ClockifyTracker(mock.api_url, mock.api_key, workspace=workspace(mock), **options)
-
-
-def workspace(mock: MockTracker) -> str:
-    answer = requests.get(f"{mock.api_url}/workspaces", headers=mock.auth_headers(), timeout=30)
-    answer.raise_for_status()
-    return str(answer.json()[0]["id"])
-
-
-def api_writes(stats: dict[str, Any]) -> int:
-    return sum(
-        n
-        for path, methods in stats["methods"].items()
-        if path.startswith("/api/")
-        for method, statuses in methods.items()
-        if method != "GET"
-        for n in statuses.values()
-    )
+    return ClockifyTracker(mock.api_url, mock.api_key, workspace=mock.workspace(), **options)
 
 
 def publish(
@@ -208,7 +191,7 @@ def bare_kimai_push(mock: MockTracker, specs: list[TaskPublication]) -> tuple[fl
 def bare_clockify_push(mock: MockTracker, specs: list[TaskPublication]) -> tuple[float, int]:
     s = requests.Session()
     s.headers.update(mock.auth_headers())
-    ws = f"{mock.api_url}/workspaces/{workspace(mock)}"
+    ws = f"{mock.api_url}/workspaces/{mock.workspace()}"
     started = time.perf_counter()
     users = s.get(f"{ws}/users", params={"page-size": 5000}, timeout=60).json()
     ids = {u["email"].lower(): u["id"] for u in users}
@@ -260,7 +243,7 @@ def bare_kimai_pull(mock: MockTracker, days: int) -> tuple[float, int, int]:
 def bare_clockify_pull(mock: MockTracker, days: int) -> tuple[float, int, int]:
     s = requests.Session()
     s.headers.update(mock.auth_headers())
-    url = f"{mock.reports_url}/workspaces/{workspace(mock)}/reports/detailed"
+    url = f"{mock.reports_url}/workspaces/{mock.workspace()}/reports/detailed"
     zone_start = datetime.fromisoformat(f"{START - timedelta(days=1)}T00:00:00+03:00")
     zone_end = datetime.fromisoformat(f"{START + timedelta(days=days)}T00:00:00+03:00") - timedelta(
         milliseconds=1

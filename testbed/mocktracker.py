@@ -120,6 +120,12 @@ class MockTracker:
             requests.post(f"{self.admin_url}/reset-stats", timeout=30).raise_for_status()
         return dict(resp.json())
 
+    def workspace(self) -> str:
+        """A Clockify account's workspace id (the first its key sees)."""
+        resp = requests.get(f"{self.api_url}/workspaces", headers=self.auth_headers(), timeout=30)
+        resp.raise_for_status()
+        return str(resp.json()[0]["id"])
+
     def start_timer(self, employee_email: str, task_code: str, start: str | None = None) -> dict[str, Any]:
         """Start a running timer (an entry with no end); it never counts in the truth."""
         body = {"employee_email": employee_email, "task_code": task_code}
@@ -161,3 +167,16 @@ def running_mock_tracker(*, env: dict[str, str] | None = None, **cli_options: An
         yield MockTracker(
             url=url, api_key=str(options["api_key"]), process=proc, kind=str(options.get("kind", "bitcop"))
         )
+
+
+def api_writes(stats: dict[str, Any]) -> int:
+    """Requests of ``MockTracker.stats()`` to the published API that could change something
+    (any method but GET under ``/api/``; Clockify's report reads live under ``/reports/``)."""
+    return sum(
+        n
+        for path, methods in stats["methods"].items()
+        if path.startswith("/api/")
+        for method, statuses in methods.items()
+        if method != "GET"
+        for n in statuses.values()
+    )

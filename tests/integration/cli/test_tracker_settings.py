@@ -28,11 +28,6 @@ def kind_of(mt: MockTracker) -> str:
     return "kimai" if mt.api_url.endswith("/api") else "clockify"
 
 
-def workspace(mt: MockTracker) -> str:
-    answer = requests.get(f"{mt.api_url}/workspaces", headers=mt.auth_headers(), timeout=30)
-    return str(answer.json()[0]["id"])
-
-
 def serve(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ONEC_BRIDGE_")}
     base = {
@@ -57,7 +52,7 @@ def settings_for(mt: MockTracker, key: str) -> dict[str, str]:
         "ONEC_BRIDGE_TRACKER_API_KEY": key,
     }
     if kind == "clockify":
-        env["ONEC_BRIDGE_TRACKER_CLOCKIFY_WORKSPACE"] = workspace(mt)
+        env["ONEC_BRIDGE_TRACKER_CLOCKIFY_WORKSPACE"] = mt.workspace()
     return env
 
 
@@ -77,7 +72,7 @@ def test_readyz_names_the_refused_credentials(tracker: MockTracker, tmp_path: Pa
         "tracker_api_key": SecretStr("not-the-key"),
     }
     if kind_of(tracker) == "clockify":
-        overrides["tracker_clockify_workspace"] = workspace(tracker)
+        overrides["tracker_clockify_workspace"] = tracker.workspace()
     with running_connector(f"sqlite:///{tmp_path / 'store.db'}", **overrides) as app:
         ready = requests.get(app.url + "/readyz", timeout=30)
         assert ready.status_code == 503

@@ -9,6 +9,7 @@ from typing import Any
 
 from connector.tracker.base import TaskPublication
 from testbed.mocktracker import MockTracker
+from testbed.mocktracker import api_writes as writes  # noqa: F401  (the tests' name for it)
 
 FAST = {"rate_limit": 500.0, "timeout": 5.0, "sleep": lambda s: time.sleep(min(s, 0.05))}
 """Adapter options for tests: no client-side throttle, short timeouts and back-offs."""
@@ -40,18 +41,6 @@ def sample_specs(customer: str, planned_minutes: int) -> list[TaskPublication]:
         spec("ST-102", customer, 45, parent_code="PRJ-100", parent_title="Внедрение склада"),
         spec("SRV-7", None, planned_minutes, assignee_emails=("ivanov.i@crm.example", "nobody@crm.example")),
     ]
-
-
-def writes(stats: dict[str, Any]) -> int:
-    """Requests to the published API that could change something (any method but GET)."""
-    return sum(
-        n
-        for path, methods in stats["methods"].items()
-        if path.startswith("/api/")
-        for method, statuses in methods.items()
-        if method != "GET"
-        for n in statuses.values()
-    )
 
 
 def by_code(mock: MockTracker) -> dict[str, dict[str, Any]]:

@@ -37,8 +37,7 @@ def mock() -> Iterator[MockTracker]:
 
 @pytest.fixture(scope="module")
 def workspace(mock: MockTracker) -> str:
-    answer = requests.get(f"{mock.api_url}/workspaces", headers=mock.auth_headers(), timeout=30)
-    return str(answer.json()[0]["id"])
+    return mock.workspace()
 
 
 def adapter(mock: MockTracker, workspace: str, **options: Any) -> ClockifyTracker:

@@ -37,7 +37,7 @@ from connector.sync.push.engine import push_tasks
 from testbed.connector_app import ADMIN_TOKEN, serve_runtime
 from testbed.labour import timesheet_minutes
 from testbed.mock1c import MockOneC, running_mock_1c
-from testbed.mocktracker import MockTracker, running_mock_tracker
+from testbed.mocktracker import MockTracker, api_writes, running_mock_tracker
 
 REPO = Path(__file__).resolve().parents[3]
 INTEREST = "Document_CRM_Интерес"
@@ -102,17 +102,6 @@ class Loop:
         assert result.status == "ok", result.error
 
 
-def writes(stats: dict[str, Any]) -> int:
-    return sum(
-        n
-        for path, methods in stats["methods"].items()
-        if path.startswith(("/api/", "/reports/"))
-        for method, statuses in methods.items()
-        if method not in ("GET", "POST") or (method == "POST" and "reports" not in path)
-        for n in statuses.values()
-    )
-
-
 @pytest.fixture(scope="module", params=["kimai", "clockify"])
 def loop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     kind = str(request.param)
@@ -122,8 +111,7 @@ def loop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with running_mock_1c() as onec, running_mock_tracker(kind=kind, timezone=TZ) as tracker:
         workspace = ""
         if kind == "clockify":
-            answer = requests.get(f"{tracker.api_url}/workspaces", headers=tracker.auth_headers(), timeout=30)
-            workspace = str(answer.json()[0]["id"])
+            workspace = tracker.workspace()
         db = f"sqlite:///{work / 'store.db'}"
         upgrade(db)
         settings = Settings(
@@ -187,7 +175,7 @@ def test_the_whole_loop_with_a_tracker_that_takes_tasks(loop: Loop) -> None:
     loop.tracker.stats(reset=True)
     again = push_tasks(loop.runtime)
     assert again.status == "ok" and not again.counters.get("created") and not again.counters.get("updated")
-    assert writes(loop.tracker.stats()) == 0
+    assert api_writes(loop.tracker.stats()) == 0
 
     # Tracked time → labour in 1C equal to the truth per employee and day.
     today = date.today()
