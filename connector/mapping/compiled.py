@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from connector.mapping.crm_model import BUILTIN, EntitySet
+from connector.mapping.memo import PerMapping
 from connector.mapping.schema import Mapping
 from connector.mapping.templates import FULL, TemplateProblem, Uses, evaluate, field_uses, merge_uses, render
 
@@ -205,7 +206,6 @@ def fields_read(mapping: Mapping) -> frozenset[str]:
 
 
 NavFields = dict[str, tuple[str, ...] | None]
-_NAV_CACHE: dict[int, tuple[Mapping, AnyMapping[str, EntitySet], NavFields]] = {}
 
 
 def expand_select(mapping: Mapping, sets: AnyMapping[str, EntitySet] = BUILTIN) -> NavFields:
@@ -222,14 +222,7 @@ def expand_select(mapping: Mapping, sets: AnyMapping[str, EntitySet] = BUILTIN) 
     are never there). When nothing is read but the reference's truth, ``Ref_Key`` keeps the
     expanded object non-empty. Cached per mapping object.
     """
-    cached = _NAV_CACHE.get(id(mapping))
-    if cached is not None and cached[0] is mapping and cached[1] is sets:
-        return cached[2]
-    out = _expand_select(mapping, sets)
-    if len(_NAV_CACHE) > 256:
-        _NAV_CACHE.clear()
-    _NAV_CACHE[id(mapping)] = (mapping, sets, out)
-    return out
+    return _NAV_FIELDS(mapping, sets)
 
 
 def _expand_select(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> NavFields:
@@ -245,6 +238,9 @@ def _expand_select(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> NavFie
         target = sets.get(es.navigation.get(nav, "")) if es is not None else None
         out[nav] = None if target is None else _nav_fields(target, named.get(nav, {}), implied.get(nav, {}))
     return out
+
+
+_NAV_FIELDS: PerMapping[NavFields] = PerMapping(_expand_select)
 
 
 def _nav_fields(target: EntitySet, named: Any, implied: Any) -> tuple[str, ...] | None:

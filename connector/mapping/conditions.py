@@ -43,6 +43,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, nodes
 
 from connector.mapping.crm_model import BUILTIN, EntitySet, FieldKind
+from connector.mapping.memo import PerMapping
 from connector.mapping.odata_expr import Atom, Cmp, Cond, all_of, any_of, negate, render
 from connector.mapping.schema import Mapping
 from connector.mapping.templates import ENV, TemplateProblem
@@ -342,21 +343,11 @@ class ServerFilter:
     in_connector: tuple[str, ...]
 
 
-_CACHE: dict[int, tuple[Mapping, AnyMapping[str, EntitySet], ServerFilter]] = {}
-
-
 def server_filter(mapping: Mapping, sets: AnyMapping[str, EntitySet] = BUILTIN) -> ServerFilter:
     """The ``$filter`` of a full read of ``mapping``: ``source.filter`` and what 1C can evaluate of
     ``not DeletionMark and open_when and not closed_when`` (see the module's docstring). Cached
     per mapping object."""
-    hit = _CACHE.get(id(mapping))
-    if hit is not None and hit[0] is mapping and hit[1] is sets:
-        return hit[2]
-    result = _server_filter(mapping, sets)
-    if len(_CACHE) > 256:
-        _CACHE.clear()
-    _CACHE[id(mapping)] = (mapping, sets, result)
-    return result
+    return _SERVER_FILTERS(mapping, sets)
 
 
 def _server_filter(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> ServerFilter:
@@ -405,6 +396,9 @@ def _server_filter(mapping: Mapping, sets: AnyMapping[str, EntitySet]) -> Server
     if compiled_text is not None:
         text = f"({source.filter}) and ({compiled_text})" if source.filter else compiled_text
     return ServerFilter(mapping.name, text, compiled_text, exact, tuple(in_1c), tuple(client))
+
+
+_SERVER_FILTERS: PerMapping[ServerFilter] = PerMapping(_server_filter)
 
 
 def describe(sf: ServerFilter) -> list[str]:
