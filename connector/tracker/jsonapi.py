@@ -276,6 +276,38 @@ class JsonApi:
         return redact_text(text[:500], self._secrets) if text else None
 
 
+def tracker_api(
+    base_url: str,
+    *,
+    tracker: str,
+    headers: Mapping[str, str],
+    key: str,
+    auth_hint: str,
+    session: requests.Session | None,
+    timeout: float,
+    rate_limit: float,
+    sleep: Callable[[float], None],
+    max_attempts: int,
+    deadline: float,
+    settle: float | None,
+) -> JsonApi:
+    """The ``JsonApi`` of an adapter from its settings: throttled to ``rate_limit`` requests/s,
+    the key kept out of every text, retried under the shared tracker policy."""
+    return JsonApi(
+        base_url,
+        tracker=tracker,
+        headers=headers,
+        secrets=[key],
+        auth_hint=auth_hint,
+        session=session,
+        timeout=timeout,
+        throttle=Throttle(rate_limit, sleep=sleep),
+        # the client makes the first attempt itself; the policy governs the ones after it
+        policy=tracker_retry_policy(max_attempts=max(1, max_attempts - 1), deadline=deadline, sleep=sleep),
+        settle=settle,
+    )
+
+
 def _never_connected(exc: requests.ConnectionError) -> bool:
     """True when the connection was refused or never established (nothing was sent)."""
     seen: set[int] = set()

@@ -21,10 +21,8 @@ import requests
 from pydantic import SecretStr
 
 from connector.http.redaction import redact_url
-from connector.http.throttle import Throttle
-from connector.tracker.client import tracker_retry_policy
 from connector.tracker.errors import TrackerApiError, TrackerAuthError, TrackerError
-from connector.tracker.jsonapi import Item, JsonApi, as_list, ref
+from connector.tracker.jsonapi import Item, as_list, ref, tracker_api
 from connector.tracker.naming import NO_CUSTOMER
 
 KEY_SETTING = "ONEC_BRIDGE_TRACKER_API_KEY"
@@ -84,19 +82,18 @@ class ClockifyClient:
         self.report_page_size = report_page_size
         self.fallback_customer = fallback_customer
         self.reports_url = (reports_url or reports_base(base_url)).rstrip("/")
-        self.api = JsonApi(
+        self.api = tracker_api(
             base_url,
             tracker="Clockify",
             headers={"X-Api-Key": key},
-            secrets=[key],
+            key=key,
             auth_hint=KEY_SETTING,
             session=session,
             timeout=timeout,
-            throttle=Throttle(rate_limit, sleep=sleep),
-            # the client makes the first attempt itself; the policy governs the ones after it
-            policy=tracker_retry_policy(
-                max_attempts=max(1, max_attempts - 1), deadline=deadline, sleep=sleep
-            ),
+            rate_limit=rate_limit,
+            sleep=sleep,
+            max_attempts=max_attempts,
+            deadline=deadline,
             settle=create_settle,
         )
 

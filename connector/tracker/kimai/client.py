@@ -17,9 +17,7 @@ import requests
 from pydantic import SecretStr
 
 from connector.http.redaction import redact_url
-from connector.http.throttle import Throttle
-from connector.tracker.client import tracker_retry_policy
-from connector.tracker.jsonapi import Item, JsonApi, as_list, as_object
+from connector.tracker.jsonapi import Item, as_list, as_object, tracker_api
 from connector.tracker.naming import NO_CUSTOMER
 
 KEY_SETTING = "ONEC_BRIDGE_TRACKER_API_KEY"
@@ -71,19 +69,18 @@ class KimaiClient:
             "currency": "RUB",
             "timezone": "Europe/Moscow",
         }
-        self.api = JsonApi(
+        self.api = tracker_api(
             base_url,
             tracker="Kimai",
             headers=headers,
-            secrets=[key],
+            key=key,
             auth_hint=hint,
             session=session,
             timeout=timeout,
-            throttle=Throttle(rate_limit, sleep=sleep),
-            # the client makes the first attempt itself; the policy governs the ones after it
-            policy=tracker_retry_policy(
-                max_attempts=max(1, max_attempts - 1), deadline=deadline, sleep=sleep
-            ),
+            rate_limit=rate_limit,
+            sleep=sleep,
+            max_attempts=max_attempts,
+            deadline=deadline,
             settle=create_settle,
         )
 
